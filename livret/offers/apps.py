@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OffersConfig(AppConfig):
+    name = "livret.offers"
+    verbose_name = "Offres (livrets)"
