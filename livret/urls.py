@@ -3,7 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from livret.api.urls import api
+
+admin.site.site_header = "livret — back office"
+admin.site.site_title = "livret"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("livret.web.urls")),
 ]

@@ -1,3 +1,24 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list[path] = []
+from livret.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("offres/", views.offer_list, name="offer-list"),
+    path("offres/<slug:offer_id>/", views.offer_detail, name="offer-detail"),
+    path("offres/<slug:offer_id>/livret.md", views.offer_markdown, name="offer-markdown"),
+    path("offres/<slug:offer_id>/v<int:number>/", views.offer_detail, name="offer-version"),
+    path(
+        "offres/<slug:offer_id>/v<int:number>/livret.md",
+        views.offer_markdown,
+        name="offer-version-markdown",
+    ),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "connexion/",
+        auth_views.LoginView.as_view(template_name="web/login.html"),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),
+]

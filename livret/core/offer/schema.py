@@ -14,6 +14,7 @@ Cross-references (a formula or calendar named somewhere but never defined) are c
 
 from __future__ import annotations
 
+import itertools
 import re
 import zoneinfo
 from datetime import date, time
@@ -174,7 +175,7 @@ class CalendarSpec(Sourced):
     ) -> dict[Weekday, list[tuple[str, str]]]:
         for day, intervals in value.items():
             ordered = sorted((parse_clock(a), parse_clock(b)) for a, b in intervals)
-            for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+            for (_, end), (start, _) in itertools.pairwise(ordered):
                 if start < end:
                     raise ValueError(f"{day}: opening intervals overlap")
         return value
@@ -293,9 +294,7 @@ class Support(Sourced):
     phone_requires_portal_request: bool = False
     acknowledgement: bool = True
     filing_guidance: list[str] = []
-    pickup: dict[str, PickupTargets] = Field(
-        default={}, description="pickup deadline per formula"
-    )
+    pickup: dict[str, PickupTargets] = Field(default={}, description="pickup deadline per formula")
     compliance: Compliance | None = None
     eligibility: list[EligibilityRule] = []
     remote_assistance: RemoteAssistance | None = None
@@ -664,7 +663,9 @@ class Offer(Model):
         """The formula of that name, or the default one; KeyError names the choices."""
         key = name or self.default_formula or next(iter(self.formulas))
         if key not in self.formulas:
-            raise KeyError(f"offer {self.id} has no formula {key!r} (known: {', '.join(self.formulas)})")
+            raise KeyError(
+                f"offer {self.id} has no formula {key!r} (known: {', '.join(self.formulas)})"
+            )
         return key, self.formulas[key]
 
     def calendar_name(self, role: str, formula: str | None = None) -> str:
@@ -744,14 +745,9 @@ def reference_problems(offer: Offer) -> list[tuple[Path, str]]:
                 problems.append(
                     (("options", option_id, "requires", index), f"option {other!r} is not defined")
                 )
-    if offer.updates and offer.updates.agreed_date_option:
-        if offer.updates.agreed_date_option not in offer.options:
-            problems.append(
-                (
-                    ("updates", "agreed_date_option"),
-                    f"option {offer.updates.agreed_date_option!r} is not defined",
-                )
-            )
+    agreed = offer.updates.agreed_date_option if offer.updates else None
+    if agreed and agreed not in offer.options:
+        problems.append((("updates", "agreed_date_option"), f"option {agreed!r} is not defined"))
     return problems
 
 

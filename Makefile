@@ -1,0 +1,56 @@
+# livret — the two commands of the README are `make run` and `make test`.
+# Everything is installed into .venv by this file; nothing needs installing by hand
+# beyond python3 (3.11+) with its venv module.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: help run test check lint format typecheck migrations-check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "livret needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+	  { echo "cannot create a virtual environment: on Debian, apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP) ## install, set up the SQLite database with the presets and a demo, and serve
+	$(BIN)/livret demo
+	@echo "open http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API: http://$(HOST):$(PORT)/api/docs)"
+	$(BIN)/livret serve --host $(HOST) --port $(PORT) --with-worker
+
+test: $(STAMP) ## run the whole test suite (DATABASE_URL=postgres://… to run it on PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint typecheck migrations-check ## ruff, mypy and the migrations check
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## reformat the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy livret
+	$(BIN)/mypy --strict livret/core
+
+migrations-check: $(STAMP)
+	LIVRET_DATA_DIR=$$(mktemp -d) $(BIN)/livret manage makemigrations --check --dry-run
+
+bench: $(STAMP) ## run the benchmarks (slow; results go to docs/performance.md by hand)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench_calendar.py
+
+clean: ## remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

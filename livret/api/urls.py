@@ -1,0 +1,18 @@
+"""The JSON API, with its OpenAPI schema at /api/openapi.json and docs at /api/docs."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from livret import __version__
+from livret.api import errors
+from livret.api.offers import router as offers_router
+
+api = NinjaAPI(title="livret API", version=__version__, urls_namespace="api")
+errors.install(api)
+api.add_router("/", offers_router)
+
+
+@api.get("/health", tags=["ops"])
+def health(request: HttpRequest) -> dict[str, str]:
+    """Always ``{"status": "ok"}`` while the web process answers."""
+    return {"status": "ok"}

@@ -1,0 +1,136 @@
+"""The demo: the database migrated, the five presets imported, clients with contracts and
+logins for each persona, so a newcomer sees a working platform in one command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+
+from livret.offers.services import import_builtin_presets, latest_version
+from livret.tenants.models import Client, Contract, Membership, Role
+from livret.tenants.services import create_contract
+
+
+@dataclass(frozen=True)
+class DemoContract:
+    reference: str
+    offer_id: str
+    formula: str | None
+    options: tuple[str, ...]
+    named_users: int
+    territory: str
+    start: date
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    slug: str
+    name: str
+    contracts: tuple[DemoContract, ...]
+
+
+CLIENTS = (
+    DemoClient(
+        "boulangerie-martin",
+        "Boulangerie Martin",
+        (
+            DemoContract(
+                "Q-2026-001",
+                "quadra-entreprise",
+                None,
+                ("assistance-plus",),
+                12,
+                "metropole",
+                date(2026, 1, 5),
+            ),
+            DemoContract("P-2026-001", "preventcare", None, (), 12, "metropole", date(2026, 2, 2)),
+        ),
+    ),
+    DemoClient(
+        "cabinet-durand",
+        "Cabinet Durand Expertise",
+        (
+            DemoContract(
+                "E-2025-014",
+                "expert-on-demand",
+                "private",
+                ("personalised-update", "acceptance-environment"),
+                320,
+                "metropole",
+                date(2025, 9, 1),
+            ),
+        ),
+    ),
+    DemoClient(
+        "mairie-fort-de-france",
+        "Mairie de Fort-de-France",
+        (DemoContract("S-2026-003", "carrus-saas", None, (), 45, "972", date(2026, 3, 2)),),
+    ),
+    DemoClient(
+        "transports-schmitt",
+        "Transports Schmitt (Strasbourg)",
+        (DemoContract("C-2024-101", "eksae-contact", None, (), 8, "6AE", date(2024, 6, 3)),),
+    ),
+)
+
+# (username, password, role, client slug or None, staff, superuser)
+LOGINS = (
+    ("admin", "livret-admin-2026", Role.LEAD, None, True, True),
+    ("technicien", "livret-tech-2026", Role.TECHNICIAN, None, True, False),
+    ("martin", "livret-client-2026", Role.CLIENT_ADMIN, "boulangerie-martin", False, False),
+    ("durand", "livret-client-2026", Role.CLIENT_USER, "cabinet-durand", False, False),
+)
+
+
+@transaction.atomic
+def _load_data() -> None:
+    import_builtin_presets()
+    for spec in CLIENTS:
+        client, _ = Client.objects.get_or_create(slug=spec.slug, defaults={"name": spec.name})
+        for c in spec.contracts:
+            if Contract.objects.filter(reference=c.reference).exists():
+                continue
+            version = latest_version(c.offer_id)
+            assert version is not None  # imported just above
+            create_contract(
+                client=client,
+                reference=c.reference,
+                offer_version=version,
+                formula=c.formula,
+                options=list(c.options),
+                start_date=c.start,
+                named_users=c.named_users,
+                territory=c.territory,
+            )
+    users = get_user_model()
+    for username, password, role, slug, staff, superuser in LOGINS:
+        if users.objects.filter(username=username).exists():
+            continue
+        user = users.objects.create_user(
+            username=username,
+            password=password,
+            email=f"{username}@demo.livret.invalid",
+            is_staff=staff,
+            is_superuser=superuser,
+        )
+        client = Client.objects.get(slug=slug) if slug else None
+        Membership.objects.create(user=user, client=client, role=role)
+
+
+def load_demo() -> list[str]:
+    """Migrate, import presets and demo data (idempotent); return the lines to print."""
+    call_command("migrate", interactive=False, verbosity=0)
+    _load_data()
+    lines = [
+        f"livret demo ready — database: {settings.DATABASES['default']['NAME']}",
+        "logins (username / password — role):",
+    ]
+    for username, password, role, slug, _, _ in LOGINS:
+        who = f"client {slug}" if slug else "vendor"
+        lines.append(f"  {username} / {password} — {Role(role).label} ({who})")
+    return lines

@@ -1,0 +1,93 @@
+"""The background worker: runs each registered job at its interval until told to stop.
+
+Later apps register their jobs (deadline scans, probes, …) in :data:`JOBS`. A failing job is
+logged and retried at its next turn; it never stops the loop. SIGTERM and SIGINT end the
+loop after the job that is running, so no work is cut in the middle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import close_old_connections
+from django.db.models import F
+from django.utils import timezone
+
+from livret.ops.models import WorkerHeartbeat
+
+log = logging.getLogger("livret.worker")
+
+
+@dataclass
+class Job:
+    """A function run every ``interval`` seconds."""
+
+    name: str
+    interval: float
+    run: Callable[[datetime], None]
+    next_run: float = field(default=0.0)
+
+
+def _beat(name: str, started: datetime) -> Callable[[datetime], None]:
+    def run(now: datetime) -> None:
+        updated = WorkerHeartbeat.objects.filter(name=name).update(
+            last_seen=now, jobs_run=F("jobs_run") + 1
+        )
+        if not updated:
+            WorkerHeartbeat.objects.update_or_create(
+                name=name, defaults={"started_at": started, "last_seen": now}
+            )
+
+    return run
+
+
+JOBS: list[Job] = []
+
+
+class Worker:
+    """Runs the jobs; ``stop()`` (or a signal) ends the loop between two jobs."""
+
+    def __init__(self, jobs: list[Job] | None = None, tick: float = 1.0) -> None:
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.started = timezone.now()
+        self.jobs = [Job("heartbeat", 30.0, _beat(self.name, self.started)), *(jobs or JOBS)]
+        self.tick = tick
+        self.running = True
+
+    def stop(self, *_: object) -> None:
+        """Ask the loop to end after the current job."""
+        self.running = False
+
+    def run_due(self) -> int:
+        """Run every job whose time has come; return how many ran."""
+        ran = 0
+        for job in self.jobs:
+            if not self.running:
+                break
+            if time.monotonic() < job.next_run:
+                continue
+            close_old_connections()
+            try:
+                job.run(timezone.now())
+            except Exception:
+                log.exception("job %s failed; it will run again at its next turn", job.name)
+            job.next_run = time.monotonic() + job.interval
+            ran += 1
+        return ran
+
+    def run_forever(self) -> None:
+        """Loop until SIGTERM/SIGINT."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        log.info("worker %s started with jobs: %s", self.name, ", ".join(j.name for j in self.jobs))
+        while self.running:
+            self.run_due()
+            time.sleep(self.tick)
+        log.info("worker %s stopped", self.name)

@@ -1,0 +1,82 @@
+"""Shared fixtures: the three personas, imported presets, and a SQLite demo for CLI tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+
+def run_livret(
+    *args: str, data_dir: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``livret`` command in a subprocess, on a SQLite database in data_dir."""
+    env = {**os.environ, "LIVRET_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "livret", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose SQLite database holds the demo (``livret demo`` run once)."""
+    path = tmp_path_factory.mktemp("demo")
+    result = run_livret("demo", data_dir=path)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@dataclass
+class Personas:
+    """Client A's user, client B's user and a vendor technician (tenancy tests)."""
+
+    client_a: object
+    client_b: object
+    technician: object
+    user_a: object
+    user_b: object
+
+
+@pytest.fixture
+def versions(db):  # type: ignore[no-untyped-def]
+    """The five presets imported: offer_id -> OfferVersion."""
+    from livret.offers.services import import_builtin_presets
+
+    return {r.version.offer_id: r.version for r in import_builtin_presets()}
+
+
+@pytest.fixture
+def personas(versions):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    from livret.tenants.models import Client, Membership, Role
+    from livret.tenants.services import create_contract
+
+    users = get_user_model()
+    client_a = Client.objects.create(name="Client A", slug="client-a")
+    client_b = Client.objects.create(name="Client B", slug="client-b")
+    for client, ref in ((client_a, "A-1"), (client_b, "B-1")):
+        create_contract(
+            client=client,
+            reference=ref,
+            offer_version=versions["quadra-entreprise"],
+            start_date=date(2026, 1, 5),
+        )
+    user_a = users.objects.create_user("user-a", password="pw-user-a-2026")
+    user_b = users.objects.create_user("user-b", password="pw-user-b-2026")
+    technician = users.objects.create_user("tech", password="pw-tech-2026", is_staff=True)
+    Membership.objects.create(user=user_a, client=client_a, role=Role.CLIENT_ADMIN)
+    Membership.objects.create(user=user_b, client=client_b, role=Role.CLIENT_USER)
+    Membership.objects.create(user=technician, client=None, role=Role.TECHNICIAN)
+    return Personas(client_a, client_b, technician, user_a, user_b)

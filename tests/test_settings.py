@@ -1,0 +1,45 @@
+"""Settings come from the environment with strict parsers and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from livret.settings import env_bool, env_int
+from tests.conftest import run_livret
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"), [("True", True), ("1", True), ("false", False), ("", True)]
+)
+def test_it_parses_booleans(monkeypatch, raw, value) -> None:
+    monkeypatch.setenv("LIVRET_X", raw)
+    assert env_bool("LIVRET_X", True) is value
+
+
+@pytest.mark.parametrize("raw", ["yes", "on", "TRUE "])
+def test_it_refuses_anything_else_as_a_boolean(monkeypatch, raw) -> None:
+    monkeypatch.setenv("LIVRET_X", raw)
+    with pytest.raises(ImproperlyConfigured, match="LIVRET_X must be True or False"):
+        env_bool("LIVRET_X", False)
+
+
+def test_it_refuses_a_non_integer(monkeypatch) -> None:
+    monkeypatch.setenv("LIVRET_SMTP_PORT", "twenty-five")
+    with pytest.raises(ImproperlyConfigured, match="LIVRET_SMTP_PORT must be an integer"):
+        env_int("LIVRET_SMTP_PORT", 25)
+
+
+def test_it_stops_the_command_with_one_line_on_a_bad_setting(tmp_path) -> None:
+    import os
+
+    os.environ["LIVRET_DEBUG"] = "maybe"
+    try:
+        result = run_livret("offers", "list", data_dir=tmp_path)
+    finally:
+        del os.environ["LIVRET_DEBUG"]
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "livret: error: configuration: LIVRET_DEBUG must be True or False, not 'maybe'"
+    )
