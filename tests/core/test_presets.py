@@ -196,7 +196,7 @@ KEY_NUMBERS = [
     pytest.param(
         E,
         lambda o: o.formulas["private"].calendars,
-        {"support": "support-extended"},
+        {"support": "support-extended", "phone": "support-extended"},
         id="CAL-1 E private reads support-extended",
     ),
     # AVL-3: availability targets; AVL-1: PRT 07:00-20:00 Monday to Friday.
