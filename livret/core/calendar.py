@@ -50,6 +50,7 @@ input, ``int64`` epoch microseconds for integer input. Durations in bulk calls a
 
 from __future__ import annotations
 
+import itertools
 import threading
 import unicodedata
 import zoneinfo
@@ -57,7 +58,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 import holidays as holidays_lib
 import numpy as np
@@ -69,11 +70,11 @@ if TYPE_CHECKING:
     from livret.core.offer.schema import CalendarSpec, Offer
 
 __all__ = [
-    "CalendarError",
+    "WEEKDAY_KEYS",
     "BusinessCalendar",
+    "CalendarError",
     "HolidayInfo",
     "calendar_for",
-    "WEEKDAY_KEYS",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -238,10 +239,7 @@ def _grid_search(grid: _Grid | None, values: I64, x: I64, side: Literal["left", 
     below = x < grid.base
     above = x > padded[-2]
     for _ in range(grid.steps):
-        if side == "right":
-            k = k + (padded[k] <= x)
-        else:
-            k = k + (padded[k] < x)
+        k = k + (padded[k] <= x) if side == "right" else k + (padded[k] < x)
     if below.any() or above.any():
         k = np.where(below | above, np.searchsorted(values, x, side=side), k)
     return k
@@ -461,7 +459,9 @@ class BusinessCalendar:
             if spec.follows_territory_zone and place.group == OVERSEAS
             else spec.timezone
         )
-        weekly = {i: spec.minutes(key) for i, key in enumerate(WEEKDAY_KEYS)}  # type: ignore[arg-type]
+        from livret.core.offer.schema import WEEKDAYS
+
+        weekly = {i: spec.minutes(key) for i, key in enumerate(WEEKDAYS)}
         return cls(
             weekly,
             timezone=zone,
@@ -742,10 +742,8 @@ class BusinessCalendar:
     def business_us_between(self, a_us: int, b_us: int) -> int:
         """Business time (µs) between two epoch-microsecond instants."""
         lo, hi = min(a_us, b_us), max(a_us, b_us)
-        tables = self._cover(lo)
-        if not tables.lo <= hi < tables.hi:
-            self._cover(hi)
-            tables = self._cover(lo)
+        self._cover(lo)
+        tables = self._cover(hi)  # grows the contiguous block, which still holds lo
         elapsed = self._elapsed_us(tables, hi) - self._elapsed_us(tables, lo)
         return elapsed if b_us >= a_us else -elapsed
 
@@ -926,7 +924,7 @@ def _check_weekly(weekly: WeeklyHours) -> tuple[tuple[tuple[int, int], ...], ...
         for a, b in ordered:
             if not 0 <= a < b <= 1440:
                 raise CalendarError(f"{WEEKDAY_KEYS[index]}: bad interval {a}-{b} (minutes)")
-        for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(ordered):
             if start < end:
                 raise CalendarError(f"{WEEKDAY_KEYS[index]}: opening intervals overlap")
         days[index] = tuple(ordered)
@@ -964,12 +962,8 @@ def _instants(values: npt.ArrayLike) -> tuple[I64, bool]:
     if np.issubdtype(array.dtype, np.integer):
         return array.astype(np.int64, copy=False), False
     if array.dtype == object:
-        try:
-            return np.array([to_us(v) for v in array.ravel()], dtype=np.int64).reshape(
-                array.shape
-            ), True
-        except AttributeError:
-            pass
+        flat = [to_us(v) for v in array.ravel()]
+        return np.array(flat, dtype=np.int64).reshape(array.shape), True
     raise CalendarError(
         f"instants must be datetime64 (UTC) or int64 epoch microseconds, not {array.dtype}"
     )
@@ -1043,7 +1037,3 @@ def calendar_for(
         if len(_CACHE) > 256:
             _CACHE.clear()
         return _CACHE.setdefault(key, calendar)
-
-
-def _typed_ints(values: object) -> list[int]:
-    return cast(list[int], values)

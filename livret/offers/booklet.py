@@ -237,7 +237,22 @@ def _unique(values: Iterable[str | None]) -> list[str]:
 
 
 def _sources(*values: str | None) -> str:
-    return ", ".join(_unique(values))
+    """Several seed sections, each cited exactly as written, without repeats."""
+    return " ; ".join(_unique(values))
+
+
+def merged_sources(values: Iterable[str | None]) -> str:
+    """Seed sections merged per document: ``Q art. 14`` + ``Q art. 16, art. 6`` →
+    ``Q art. 14, art. 16, art. 6`` (article headers over several sourced parts, SPEC OFF-2).
+    """
+    groups: dict[str, list[str]] = {}
+    for value in _unique(values):
+        prefix, _, rest = value.partition(" ")
+        refs = groups.setdefault(prefix, [])
+        for ref in (r.strip() for r in rest.split(",")):
+            if ref and ref not in refs:
+                refs.append(ref)
+    return " ; ".join(f"{prefix} {', '.join(refs)}".strip() for prefix, refs in groups.items())
 
 
 # --------------------------------------------------------------------------- labels
@@ -316,6 +331,24 @@ TRIAGE_ACTION_LABELS_FR = {
     "open-request": "enregistrement d'une demande au support",
     "mail-client": "mail au client",
     "phone-call": "appel téléphonique",
+}
+SENSOR_LABELS_FR = {
+    "battery": "Batterie",
+    "raid": "RAID",
+    "tape-drive": "Lecteur de bande",
+    "fan": "Ventilateur",
+    "power-supply": "Alimentation",
+    "network-card": "Carte réseau",
+    "physical-disk": "Disque physique",
+    "backup": "Sauvegardes",
+    "performance-counters": "Compteurs de performance Windows",
+    "event-log": "Journal d'événements",
+    "services": "Services Windows",
+    "disk-space": "Espace disque",
+    "heartbeat": "Signal de vie",
+    "latency": "Latence des liens multi-sites",
+    "vpn": "Liens VPN",
+    "antivirus": "Antivirus",
 }
 LIMIT_LABELS_FR = {
     "named_users": "utilisateurs nommés au maximum",
@@ -423,7 +456,8 @@ def _territories(offer: Offer) -> _Draft:
         [
             Block(
                 paragraphs=(
-                    f"Le service est disponible en {join_fr(names)}.",
+                    "Le service est disponible sur les territoires suivants : "
+                    f"{' ; '.join(names)}.",
                     "Le territoire du client fixe ses jours fériés et le fuseau horaire dans "
                     "lequel se lisent les horaires ci-après.",
                 ),
@@ -449,7 +483,7 @@ def _formulas(offer: Offer) -> _Draft:
             )
         for role, calendar in spec.calendars.items():
             role_label = ROLE_LABELS_FR.get(role, role)
-            items.append(f"Horaires propres ({role_label}) : {calendar_line(offer, calendar)}")
+            items.append(f"Horaires propres ({role_label}) — {calendar_line(offer, calendar)}")
         if spec.dashboard:
             items.append("Bilan personnalisé (tableaux de bord)")
         heading = spec.label + (
@@ -467,7 +501,7 @@ def _formulas(offer: Offer) -> _Draft:
     return _Draft(
         "formules",
         "Formules",
-        _sources(*(f.source for f in offer.formulas.values())),
+        merged_sources(f.source for f in offer.formulas.values()),
         None,
         blocks,
     )
@@ -502,8 +536,8 @@ def _calendars(offer: Offer) -> _Draft | None:
                 heading=spec.label,
                 source=spec.source,
                 to_confirm=(
-                    f"Horaires {TO_CONFIRM} : le livret d'origine ne les donne pas "
-                    "(« précisés sur le Portail »)."
+                    f"Horaires {TO_CONFIRM} : le livret d'origine ne les donne pas ; les "
+                    "valeurs ci-dessous sont provisoires."
                     if spec.placeholder
                     else ""
                 ),
@@ -522,7 +556,7 @@ def _calendars(offer: Offer) -> _Draft | None:
     return _Draft(
         "horaires",
         "Horaires et jours ouvrés",
-        _sources(*(c.source for c in offer.calendars.values())),
+        merged_sources(c.source for c in offer.calendars.values()),
         None,
         [intro, *blocks],
     )
@@ -1172,7 +1206,7 @@ def _packs(offer: Offer) -> _Draft | None:
             )
         )
     return _Draft(
-        "packs", "Packs", _sources(*(p.source for p in offer.packs.values())), None, blocks
+        "packs", "Packs", merged_sources(p.source for p in offer.packs.values()), None, blocks
     )
 
 
@@ -1213,7 +1247,7 @@ def _options(offer: Offer) -> _Draft | None:
     return _Draft(
         "options",
         "Options",
-        _sources(*(o.source for o in offer.options.values())),
+        merged_sources(o.source for o in offer.options.values()),
         None,
         blocks,
     )
@@ -1300,14 +1334,22 @@ def _monitoring(offer: Offer) -> _Draft | None:
                 f"{duration_fr(section.collection_interval)}.",
                 f"Traitement des alertes — {calendar_line(offer, section.calendar)}.",
             ),
-            items=tuple(section.sensors),
         )
     ]
+    if section.sensors:
+        blocks.append(
+            Block(
+                heading="Éléments surveillés",
+                items=tuple(SENSOR_LABELS_FR.get(s, s) for s in section.sensors),
+            )
+        )
     if section.rules:
         rows: list[tuple[str, ...]] = []
         for rule in section.rules:
             unit = _threshold_unit(rule.metric, rule.label)
-            if rule.above is not None:
+            if rule.above == 0 and not unit:
+                threshold = "dès la première occurrence"
+            elif rule.above is not None:
                 threshold = f"au-delà de {number_fr(rule.above)}{unit}"
             elif rule.below is not None:
                 threshold = f"en dessous de {number_fr(rule.below)}{unit}"
@@ -1486,7 +1528,7 @@ def _readings(offer: Offer) -> _Draft | None:
     return _Draft(
         "lectures",
         "Lectures retenues",
-        _sources(*(r.source for r in offer.readings)),
+        merged_sources(r.source for r in offer.readings),
         None,
         blocks,
     )
@@ -1616,11 +1658,14 @@ def markdown_safe(booklet: Booklet) -> Booklet:
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_EMPTY_LINES = re.compile(r"\n{2,}")
 
 
-def _tidy(text: str) -> str:
+def _tidy(text: str, *, keep_blank_lines: bool) -> str:
+    """Trailing spaces off; blank lines kept single (Markdown) or dropped (HTML)."""
     text = _TRAILING_SPACE.sub("\n", text)
-    return _BLANK_LINES.sub("\n\n", text).strip() + "\n"
+    text = _BLANK_LINES.sub("\n\n", text) if keep_blank_lines else _EMPTY_LINES.sub("\n", text)
+    return text.strip() + "\n"
 
 
 def render_booklet(offer: Offer, fmt: BookletFormat, *, version_label: str | None = None) -> str:
@@ -1631,7 +1676,9 @@ def render_booklet(offer: Offer, fmt: BookletFormat, *, version_label: str | Non
     """
     booklet = build_booklet(offer, version_label=version_label)
     if fmt == "html":
-        return _tidy(render_to_string("offers/booklet.html", {"booklet": booklet}))
+        html = render_to_string("offers/booklet.html", {"booklet": booklet})
+        return _tidy(html, keep_blank_lines=False)
     if fmt == "md":
-        return _tidy(render_to_string("offers/booklet.md", {"booklet": markdown_safe(booklet)}))
+        md = render_to_string("offers/booklet.md", {"booklet": markdown_safe(booklet)})
+        return _tidy(md, keep_blank_lines=True)
     raise ValueError(f"unknown booklet format {fmt!r} (known: html, md)")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("offres/", views.offer_list, name="offer-list"),
     path("offres/<slug:offer_id>/", views.offer_detail, name="offer-detail"),
     path("offres/<slug:offer_id>/livret.md", views.offer_markdown, name="offer-markdown"),
+    path("offres/<slug:offer_id>/livret.html", views.offer_standalone, name="offer-html"),
     path("offres/<slug:offer_id>/v<int:number>/", views.offer_detail, name="offer-version"),
     path(
         "offres/<slug:offer_id>/v<int:number>/livret.md",

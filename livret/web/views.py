@@ -51,7 +51,18 @@ def _booklet(version: OfferVersion, fmt: str) -> str:
 
 
 def offer_detail(request: HttpRequest, offer_id: str, number: int | None = None) -> HttpResponse:
-    """The booklet (OFF-4) of the latest or a given version, as a standalone HTML document."""
+    """The booklet (OFF-4) of the latest or a given version, inside the site's layout."""
+    from livret.offers.booklet import build_booklet
+
+    version = _version(offer_id, number)
+    booklet = build_booklet(version.offer, version_label=f"version {version.number}")
+    return render(request, "web/booklet.html", {"booklet": booklet, "version": version})
+
+
+def offer_standalone(
+    request: HttpRequest, offer_id: str, number: int | None = None
+) -> HttpResponse:
+    """The booklet as one self-contained HTML document, to save or print."""
     return HttpResponse(_booklet(_version(offer_id, number), "html"))
 
 

@@ -1,0 +1,290 @@
+"""``livret calendar``: business-time arithmetic from the command line (SPEC CAL-4..7).
+
+``add`` prints a deadline, ``between`` the business time between two instants, ``show`` the
+opening hours and holidays of a calendar for a year. Output with ``--json`` is stable JSON;
+bad input prints one ``livret: error: …`` line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from livret.core.calendar import BusinessCalendar, CalendarError, calendar_for
+from livret.core.offer import Offer, OfferError, load_offer_file, load_preset
+from livret.core.territory import UnknownTerritoryError, get_territory
+
+EXIT_USAGE = 2
+
+
+class _InputError(Exception):
+    """Bad input from the command line: one line on stderr, exit 2."""
+
+
+def _fail(message: str) -> int:
+    print(f"livret: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _load_offer(name: str) -> Offer:
+    """A built-in preset id, or the path of an offer file (``.toml``)."""
+    try:
+        if name.endswith(".toml") or "/" in name:
+            return load_offer_file(name).offer
+        return load_preset(name).offer
+    except KeyError as error:
+        raise _InputError(str(error.args[0]) if error.args else str(error)) from None
+    except FileNotFoundError:
+        raise _InputError(f"no built-in offer {name!r}") from None
+    except OfferError as error:
+        raise _InputError(f"offer {name!r} is not valid: " + "; ".join(map(str, error.problems)))
+
+
+def _calendar(args: argparse.Namespace) -> tuple[Offer, BusinessCalendar, str]:
+    offer = _load_offer(args.offer)
+    try:
+        territory = get_territory(args.territory).code
+    except UnknownTerritoryError as error:
+        raise _InputError(str(error)) from None
+    try:
+        return offer, calendar_for(offer, args.calendar, args.formula, territory), territory
+    except CalendarError as error:
+        raise _InputError(str(error)) from None
+
+
+def _parse_instant(text: str, where: str = "") -> datetime:
+    value = text.strip()
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise _InputError(f"{where}cannot read instant {value!r} (ISO 8601 expected)") from None
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise _InputError(
+            f"{where}instant {value!r} has no UTC offset; give one, e.g. {value}+01:00 or {value}Z"
+        )
+    return instant
+
+
+def _formula_key(offer: Offer, formula: str | None) -> str:
+    try:
+        return offer.formula(formula)[0]
+    except KeyError as error:
+        raise _InputError(str(error.args[0])) from None
+
+
+# --------------------------------------------------------------------------- add
+
+
+def _duration(args: argparse.Namespace) -> tuple[str, float]:
+    for kind in ("hours", "minutes", "business_days", "calendar_days"):
+        value = getattr(args, kind)
+        if value is not None:
+            if value < 0:
+                raise _InputError(f"negative duration refused (--{kind.replace('_', '-')} {value})")
+            return kind, value
+    raise _InputError("give a duration: --hours, --minutes, --business-days or --calendar-days")
+
+
+def _add_one(calendar: BusinessCalendar, start: datetime, kind: str, amount: float) -> datetime:
+    if kind == "hours":
+        return calendar.add_business_time(start, timedelta(hours=amount))
+    if kind == "minutes":
+        return calendar.add_business_time(start, timedelta(minutes=amount))
+    if kind == "business_days":
+        return calendar.add_business_days(start, int(amount))
+    return calendar.add_calendar_days(start, int(amount))
+
+
+def _add_many(
+    calendar: BusinessCalendar, instants: np.ndarray, kind: str, amount: float
+) -> list[str]:
+    if kind in ("hours", "minutes"):
+        delta = timedelta(hours=amount) if kind == "hours" else timedelta(minutes=amount)
+        due = calendar.add_business_time_many(instants, delta)
+    elif kind == "business_days":
+        due = calendar.add_business_days_many(instants, int(amount))
+    else:
+        due = calendar.add_calendar_days_many(instants, int(amount))
+    return format_local(calendar, due.astype(np.int64))
+
+
+def format_local(calendar: BusinessCalendar, instants_us: np.ndarray) -> list[str]:
+    """ISO 8601 strings with the calendar's local offset, as ``datetime.isoformat`` writes them."""
+    if not len(instants_us):
+        return []
+    offsets = calendar.utc_offsets_many(instants_us)
+    local = (instants_us + offsets).astype("datetime64[us]")
+    whole = (instants_us % 1_000_000) == 0
+    texts = np.where(
+        whole,
+        np.datetime_as_string(local, unit="s"),
+        np.datetime_as_string(local, unit="us"),
+    )
+    minutes = offsets // 60_000_000
+    out: list[str] = []
+    for text, offset in zip(texts.tolist(), minutes.tolist(), strict=True):
+        sign = "+" if offset >= 0 else "-"
+        hours, mins = divmod(abs(offset), 60)
+        out.append(f"{text}{sign}{hours:02d}:{mins:02d}")
+    return out
+
+
+def _read_instants(path: str) -> np.ndarray:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise _InputError(f"cannot read {path}: {error.strerror or error}") from None
+    values: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        instant = _parse_instant(line, f"{path}:{number}: ")
+        delta = instant - datetime.fromisoformat("1970-01-01T00:00:00+00:00")
+        values.append((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    return np.array(values, dtype=np.int64)
+
+
+def handle_add(args: argparse.Namespace) -> int:
+    """``livret calendar add``: the deadline of a duration from an instant (CAL-4..6)."""
+    try:
+        if (args.from_ is None) == (args.from_file is None):
+            raise _InputError("give exactly one of --from and --from-file")
+        kind, amount = _duration(args)
+        if kind in ("business_days", "calendar_days") and not float(amount).is_integer():
+            raise _InputError(f"--{kind.replace('_', '-')} must be a whole number")
+        start = _parse_instant(args.from_) if args.from_ is not None else None
+        instants = _read_instants(args.from_file) if args.from_file is not None else None
+        offer, calendar, territory = _calendar(args)
+        formula = _formula_key(offer, args.formula)
+        if instants is not None:
+            lines = _add_many(calendar, instants, kind, amount)
+            sys.stdout.write("".join(f"{line}\n" for line in lines))
+            return 0
+        assert start is not None
+        due = _add_one(calendar, start, kind, amount)
+    except (_InputError, CalendarError) as error:
+        return _fail(str(error))
+    if args.json:
+        document = {
+            "from": start.isoformat(),
+            "due": due.isoformat(),
+            "offer": offer.id,
+            "calendar": args.calendar,
+            "formula": formula,
+            "territory": territory,
+        }
+        print(json.dumps(document, ensure_ascii=False))
+    else:
+        print(due.isoformat())
+    return 0
+
+
+def handle_between(args: argparse.Namespace) -> int:
+    """``livret calendar between``: business time between two instants (CAL-7)."""
+    try:
+        start = _parse_instant(args.from_)
+        end = _parse_instant(args.to)
+        _, calendar, _ = _calendar(args)
+        elapsed = calendar.business_time_between(start, end)
+    except (_InputError, CalendarError) as error:
+        return _fail(str(error))
+    micro = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds
+    seconds: int | float = micro // 1_000_000 if micro % 1_000_000 == 0 else micro / 1_000_000
+    if args.json:
+        print(json.dumps({"business_seconds": seconds}))
+    else:
+        print(f"{seconds} s ({elapsed})")
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    """``livret calendar show``: opening intervals and holidays of a year (CAL-1, CAL-2)."""
+    try:
+        offer, calendar, territory = _calendar(args)
+        if not 1 <= args.year <= 9999:
+            raise _InputError(f"year {args.year} out of range")
+        hours = calendar.opening_hours()
+        found = calendar.holidays_in(args.year)
+    except (_InputError, CalendarError) as error:
+        return _fail(str(error))
+    if args.json:
+        document = {
+            "offer": offer.id,
+            "calendar": args.calendar,
+            "resolved_calendar": calendar.name,
+            "territory": territory,
+            "timezone": calendar.timezone,
+            "year": args.year,
+            "opening_hours": {day: [list(i) for i in spans] for day, spans in hours.items()},
+            "holidays_on": calendar.holidays_mode,
+            "holidays": [
+                {"date": h.day.isoformat(), "name": h.name, "status": h.status} for h in found
+            ],
+        }
+        print(json.dumps(document, ensure_ascii=False))
+        return 0
+    print(f"{offer.id} · {calendar.name} · {territory} · {calendar.timezone} · {args.year}")
+    print("Opening hours (local time):")
+    for day, spans in hours.items():
+        text = ", ".join(f"{a}-{b}" for a, b in spans) or "closed"
+        print(f"  {day}  {text}")
+    print(f"Holidays ({'open all day' if calendar.holidays_mode == 'open-all-day' else 'closed'}):")
+    for holiday in found:
+        print(f"  {holiday.day.isoformat()}  {holiday.status:<12}  {holiday.name}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--offer", required=True, help="preset id or offer file (.toml)")
+    parser.add_argument("--calendar", required=True, help="calendar role or name, e.g. support")
+    parser.add_argument("--formula", help="formula of the contract (default: the offer's)")
+    parser.add_argument(
+        "--territory",
+        default="metropole",
+        help="metropole, 57, 6AE (67, 68), 971 … (default: metropole)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``calendar`` with its ``add``, ``between`` and ``show`` subcommands."""
+    calendar = subparsers.add_parser(
+        "calendar", help="business-time arithmetic on an offer's calendars (CAL-4..7)"
+    )
+    commands = calendar.add_subparsers(dest="calendar_command", metavar="{add,between,show}")
+    commands.required = True
+
+    add = commands.add_parser("add", help="deadline of a duration from an instant")
+    _common(add)
+    start = add.add_mutually_exclusive_group(required=True)
+    start.add_argument("--from", dest="from_", metavar="ISO8601", help="aware instant")
+    start.add_argument(
+        "--from-file", metavar="PATH", help="one ISO 8601 instant per line; one due per line"
+    )
+    amount = add.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--hours", type=float, help="business hours (CAL-4)")
+    amount.add_argument("--minutes", type=float, help="business minutes (CAL-4)")
+    amount.add_argument("--business-days", type=int, help="business days (CAL-5)")
+    amount.add_argument("--calendar-days", type=int, help="calendar days (CAL-6)")
+    add.add_argument("--json", action="store_true", help="print stable JSON")
+    add.set_defaults(handler=handle_add)
+
+    between = commands.add_parser("between", help="business time between two instants")
+    _common(between)
+    between.add_argument("--from", dest="from_", metavar="ISO8601", required=True)
+    between.add_argument("--to", metavar="ISO8601", required=True)
+    between.add_argument("--json", action="store_true", help="print stable JSON")
+    between.set_defaults(handler=handle_between)
+
+    show = commands.add_parser("show", help="opening intervals and holidays of a year")
+    _common(show)
+    show.add_argument("--year", type=int, required=True)
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(handler=handle_show)
