@@ -149,10 +149,24 @@ def _check_count(n: int, what: str) -> int:
     return int(n)
 
 
+# Other names for holidays than the ``holidays`` package's French and English ones.
+_NAME_ALIASES = {
+    "whit monday": "pentecost monday",
+    "pentecote": "lundi de pentecote",
+    "good friday": "vendredi saint",
+    "st stephen's day": "saint-etienne",
+    "boxing day": "saint-etienne",
+    "labour day": "labor day",
+    "1er mai": "fete du travail",
+    "14 juillet": "fete nationale",
+}
+
+
 def _normalise_name(name: str) -> str:
     text = unicodedata.normalize("NFKD", name.replace("’", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    text = " ".join(text.casefold().split())
+    return _NAME_ALIASES.get(text, text)
 
 
 def _day_number(day: date) -> int:
@@ -422,7 +436,7 @@ class BusinessCalendar:
         self.weekly: tuple[tuple[tuple[int, int], ...], ...] = _check_weekly(weekly)
         self.extra_closed_days: frozenset[date] = frozenset(extra_closed_days)
         worked_dates: set[date] = set()
-        worked_names: set[str] = set()
+        worked_names: dict[str, str] = {}  # normalised name -> as written
         for item in worked_holidays:
             if isinstance(item, date):
                 worked_dates.add(item)
@@ -430,7 +444,7 @@ class BusinessCalendar:
             try:
                 worked_dates.add(date.fromisoformat(item))
             except ValueError:
-                worked_names.add(_normalise_name(item))
+                worked_names[_normalise_name(item)] = item
         self.worked_dates: frozenset[date] = frozenset(worked_dates)
         self.worked_names: frozenset[str] = frozenset(worked_names)
         if worked_names:
@@ -490,12 +504,13 @@ class BusinessCalendar:
         )
         return {day: str(label) for day, label in table.items()}
 
-    def _check_holiday_names(self, names: set[str]) -> None:
+    def _check_holiday_names(self, names: dict[str, str]) -> None:
         known: set[str] = set()
         for language in ("fr", "en_US"):
             for label in self._holiday_table(2020, 2030, language).values():
-                known.update(_normalise_name(part) for part in label.split("; "))
-        unknown = sorted(names - known)
+                known.update(part for part in label.split("; "))
+        known_keys = {_normalise_name(name) for name in known}
+        unknown = sorted(written for key, written in names.items() if key not in known_keys)
         if unknown:
             raise CalendarError(
                 f"worked holiday {unknown[0]!r} is not a holiday name of territory "

@@ -390,10 +390,15 @@ def alerts(
                 continue
             urgent = state.criticity == 1 and clock is not Clock.PICKUP
             send_at = crossing
-            if not urgent and not policy.calendar.is_open(crossing):
+            if not urgent and not _inside_hours(policy.calendar, crossing):
                 send_at = policy.calendar.next_opening(crossing)
             out.append(Alert(clock, level, crossing, send_at))
     return sorted(out, key=lambda a: a.send_at)
+
+
+def _inside_hours(calendar: BusinessCalendar, instant: datetime) -> bool:
+    """Open at the instant, or at the closing instant that ends an opening (12:30 counts)."""
+    return calendar.is_open(instant) or calendar.is_open(instant - timedelta(microseconds=1))
 
 
 # --------------------------------------------------------------------------- compliance

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.template.loader import render_to_string
 
-from livret.core.offer import PRESET_IDS, Offer, load_offer_text, load_preset, preset_path
+from livret.core.offer import PRESET_IDS, Offer, load_offer_text, load_preset
 from livret.offers.booklet import (
     TO_CONFIRM,
     build_booklet,
