@@ -42,7 +42,9 @@ def _load_offer(name: str) -> Offer:
     except FileNotFoundError:
         raise _InputError(f"no built-in offer {name!r}") from None
     except OfferError as error:
-        raise _InputError(f"offer {name!r} is not valid: " + "; ".join(map(str, error.problems)))
+        raise _InputError(
+            f"offer {name!r} is not valid: " + "; ".join(map(str, error.problems))
+        ) from None
 
 
 def _calendar(args: argparse.Namespace) -> tuple[Offer, BusinessCalendar, str]:
@@ -253,7 +255,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``calendar`` with its ``add``, ``between`` and ``show`` subcommands."""
     calendar = subparsers.add_parser(
         "calendar", help="business-time arithmetic on an offer's calendars (CAL-4..7)"

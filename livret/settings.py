@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "livret.offers",
     "livret.tenants",
+    "livret.support",
     "livret.ops",
     "livret.web",
 ]

@@ -73,9 +73,15 @@ def personas(versions):  # type: ignore[no-untyped-def]
             offer_version=versions["quadra-entreprise"],
             start_date=date(2026, 1, 5),
         )
-    user_a = users.objects.create_user("user-a", password="pw-user-a-2026")
-    user_b = users.objects.create_user("user-b", password="pw-user-b-2026")
-    technician = users.objects.create_user("tech", password="pw-tech-2026", is_staff=True)
+    user_a = users.objects.create_user(
+        "user-a", email="user-a@client-a.test", password="pw-user-a-2026"
+    )
+    user_b = users.objects.create_user(
+        "user-b", email="user-b@client-b.test", password="pw-user-b-2026"
+    )
+    technician = users.objects.create_user(
+        "tech", email="tech@vendor.test", password="pw-tech-2026", is_staff=True
+    )
     Membership.objects.create(user=user_a, client=client_a, role=Role.CLIENT_ADMIN)
     Membership.objects.create(user=user_b, client=client_b, role=Role.CLIENT_USER)
     Membership.objects.create(user=technician, client=None, role=Role.TECHNICIAN)

@@ -256,7 +256,8 @@ def _grid_search(grid: _Grid | None, values: I64, x: I64, side: Literal["left", 
         k = k + (padded[k] <= x) if side == "right" else k + (padded[k] < x)
     if below.any() or above.any():
         k = np.where(below | above, np.searchsorted(values, x, side=side), k)
-    return k
+    result: I64 = k
+    return result
 
 
 class _Tables:
@@ -854,7 +855,8 @@ class BusinessCalendar:
             if len(index) and int(index.max()) >= len(tables.a_dstart):
                 tables = self._grow_days(tables, int(n.max()))
                 continue
-            return tables.a_dstart[index]
+            result: I64 = tables.a_dstart[index]
+            return result
 
     def business_time_between_many(self, a: npt.ArrayLike, b: npt.ArrayLike) -> I64:
         """Bulk :meth:`business_time_between`, in integer microseconds."""

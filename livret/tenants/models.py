@@ -48,6 +48,15 @@ class Contract(models.Model):
     territory = models.CharField(
         "territoire", max_length=16, choices=TERRITORY_CHOICES, default="metropole"
     )
+    # REQ-8: support eligibility; a request from an ineligible client is accepted and flagged.
+    users_trained = models.BooleanField("utilisateurs formés", default=True)
+    remote_assistance = models.BooleanField("téléassistance possible", default=True)
+    product_major_version = models.PositiveIntegerField(
+        "version majeure installée", null=True, blank=True
+    )
+    latest_major_version = models.PositiveIntegerField(
+        "dernière version majeure publiée", null=True, blank=True
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     class Meta:

@@ -98,7 +98,7 @@ def test_it_writes_one_due_per_line_from_a_file_with_the_bulk_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     instants = ["2026-03-13T16:30:00+01:00", "2026-03-29T01:30:00Z", "",
-                "2026-10-25T02:30:00+01:00", "2026-07-07T07:00:00.250000Z"]  # fmt: skip
+                "2026-10-25T02:30:00+01:00", "2026-07-07T19:00:00.250000Z"]  # fmt: skip
     path = tmp_path / "instants.txt"
     path.write_text("\n".join(instants) + "\n")
     code = run("add", "--offer", "quadra-entreprise", "--calendar", "maintenance",
@@ -113,7 +113,7 @@ def test_it_writes_one_due_per_line_from_a_file_with_the_bulk_path(
     ]
     assert lines == expected
     assert lines[1] == "2026-03-29T04:00:00+02:00"
-    assert lines[3] == "2026-07-07T20:30:00+02:00"
+    assert lines[3] == "2026-07-07T21:30:00.250000+02:00"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,284 @@
+"""Support requests, their append-only audit trail, attachments, alerts and outgoing mail.
+
+SPEC REQ-1..11. Deadlines are stored columns (``pickup_due_at``, …, ``next_alert_at``) computed
+by ``livret.core.sla`` from the event history, so the worker finds due work with one indexed
+query. State changes happen only in ``livret.support.services``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from livret.tenants.models import Client, Contract
+
+
+class Kind(models.TextChoices):
+    """REQ-3: what a request is about."""
+
+    ANOMALY = "anomaly", "Anomalie / incident"
+    USAGE = "usage-question", "Question d'utilisation"
+    CUSTOMER_SERVICE = "customer-service", "Service client"
+    OUT_OF_SCOPE = "out-of-scope", "Prestation hors périmètre"
+
+
+class Channel(models.TextChoices):
+    """REQ-1: how the request reached the vendor."""
+
+    PORTAL = "portal", "Portail"
+    API = "api", "API"
+    PHONE = "phone", "Téléphone"
+    EMAIL = "email", "E-mail"
+    MONITORING = "monitoring", "Télésurveillance"
+
+
+class State(models.TextChoices):
+    """Where a request stands in its lifecycle."""
+
+    REGISTERED = "registered", "Enregistrée"
+    TAKEN_IN_CHARGE = "taken-in-charge", "Prise en charge"
+    QUALIFIED = "qualified", "Qualifiée"
+    ACTION_PLAN_DELIVERED = "action-plan-delivered", "Plan d'action fourni"
+    AWAITING_VALIDATION = "awaiting-validation", "En attente de validation client"
+    WAITING_FOR_CLIENT = "waiting-for-client", "En attente du client"
+    REOPENED = "reopened", "Rouverte"
+    CLOSED = "closed", "Clôturée"
+    CANCELLED = "cancelled", "Annulée"
+
+
+OPEN_STATES = [s.value for s in State if s not in (State.CLOSED, State.CANCELLED)]
+
+
+class Priority(models.TextChoices):
+    """Q art. 14: the priority the filer gives (it sets Q's pickup deadline)."""
+
+    CRITICAL = "critical", "Critique"
+    HIGH = "high", "Élevée"
+    MODERATE = "moderate", "Modérée"
+
+
+class Criticity(models.IntegerChoices):
+    """REQ-5: the class of a reproduced anomaly."""
+
+    BLOCKING = 1, "1 — Bloquante"
+    MAJOR = 2, "2 — Majeure"
+    MINOR = 3, "3 — Mineure"
+
+
+class Request(models.Model):
+    """A support or customer-service request ("Demande")."""
+
+    number = models.CharField("numéro", max_length=32, unique=True, null=True)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="requests")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    channel = models.CharField("canal", max_length=12, choices=Channel.choices)
+    state = models.CharField("état", max_length=24, choices=State.choices, default=State.REGISTERED)
+    state_before_wait = models.CharField(max_length=24, blank=True)
+    title = models.CharField("objet", max_length=200)
+    description = models.TextField("description")
+    context = models.TextField("contexte", blank=True)
+    error_messages = models.TextField("messages d'erreur", blank=True)
+    menu_path = models.CharField("enchaînement des menus", max_length=500, blank=True)
+    priority = models.CharField(
+        "priorité", max_length=10, choices=Priority.choices, default=Priority.MODERATE
+    )
+    criticity = models.PositiveSmallIntegerField(
+        "criticité", choices=Criticity.choices, null=True, blank=True
+    )
+    not_an_anomaly = models.BooleanField("qualifiée hors anomalie", default=False)
+    filer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_requests"
+    )
+    filer_email = models.EmailField("e-mail du demandeur", blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    priority_line = models.BooleanField("ligne prioritaire (REQ-9)", default=False)
+    eligibility_issues = models.JSONField("réserves d'éligibilité (REQ-8)", default=list)
+    billable = models.BooleanField("facturable (REQ-3)", default=False)
+
+    registered_at = models.DateTimeField("enregistrée le", db_index=True)
+    picked_up_at = models.DateTimeField("prise en charge le", null=True, blank=True)
+    closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    # Deadlines computed by livret.core.sla from the events (never edited by hand).
+    pickup_due_at = models.DateTimeField(null=True, blank=True)
+    action_plan_due_at = models.DateTimeField(null=True, blank=True)
+    action_plan_delivered_at = models.DateTimeField(null=True, blank=True)
+    fix_due_at = models.DateTimeField(null=True, blank=True)
+    fix_delivered_at = models.DateTimeField(null=True, blank=True)
+    validation_due_at = models.DateTimeField(null=True, blank=True)
+    next_deadline_at = models.DateTimeField(null=True, blank=True)
+    next_alert_at = models.DateTimeField(null=True, blank=True)
+    breached = models.JSONField("délais dépassés", default=list)
+    # Head of the audit chain: a deleted last event shows as a mismatch (REQ-11).
+    event_count = models.PositiveIntegerField(default=0)
+    last_event_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "demande"
+        ordering = ["-registered_at"]
+        indexes = [
+            # The worker's breach scan: next alert due, open requests only.
+            models.Index(
+                fields=["next_alert_at"],
+                name="request_next_alert",
+                condition=models.Q(next_alert_at__isnull=False),
+            ),
+            models.Index(fields=["client", "state"], name="request_client_state"),
+            models.Index(fields=["state", "next_deadline_at"], name="request_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        """Not closed nor cancelled."""
+        return self.state in OPEN_STATES
+
+
+class RequestEvent(models.Model):
+    """REQ-11: one entry of a request's append-only, hash-chained audit trail."""
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=200)
+    data = models.JSONField(default=dict)
+    visible_to_client = models.BooleanField(default=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "événement"
+        ordering = ["request_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "seq"], name="request_event_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}#{self.seq} {self.kind}"
+
+
+def _attachment_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Attachment(models.Model):
+    """REQ-2: a file joined to a request, stored outside the web root."""
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    filename = models.CharField("nom", max_length=255)
+    content_type = models.CharField("type (d'après le contenu)", max_length=100)
+    size = models.PositiveBigIntegerField("taille")
+    sha256 = models.CharField(max_length=64)
+    storage_key = models.CharField(max_length=64, unique=True, default=_attachment_key)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Comment(models.Model):
+    """A message on a request; internal notes are never shown to the client."""
+
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    body = models.TextField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class SlaAlert(models.Model):
+    """A 75 % warning or a breach alert, sent once per request, clock and level."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="alerts")
+    clock = models.CharField(max_length=20)
+    level = models.CharField(max_length=10)
+    crossed_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "clock", "level"], name="sla_alert_once"),
+        ]
+
+
+class RemoteSession(models.Model):
+    """REQ-10: a remote-assistance session, inside the support calendar's hours."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="sessions")
+    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+
+class BillableProposal(models.Model):
+    """REQ-3: out-of-scope work turned into a paid service offer, never silently dropped."""
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="proposal")
+    service = models.CharField(max_length=40)
+    description = models.TextField()
+    amount_eur = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    credits = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+
+class OutgoingMail(models.Model):
+    """The mail outbox: written in the transaction of the change, sent by the worker."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        FAILED = "failed"
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
+    )
+    to = models.JSONField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    reason = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]
+
+
+class ApiToken(models.Model):
+    """A token for the REST API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
