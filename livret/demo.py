@@ -4,12 +4,13 @@ logins for each persona, so a newcomer sees a working platform in one command.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from livret.offers.services import import_builtin_presets, latest_version
 from livret.tenants.models import Client, Contract, Membership, Role
@@ -122,10 +123,82 @@ def _load_data() -> None:
         Membership.objects.create(user=user, client=client, role=role)
 
 
+def _load_requests() -> None:
+    """A few requests in different states, placed relative to now, so clocks are running."""
+    from livret.support import services
+    from livret.support.models import Request
+    from livret.support.services import NewRequest
+
+    if Request.objects.exists():
+        return
+    users = get_user_model()
+    tech = users.objects.get(username="technicien")
+    martin = users.objects.get(username="martin")
+    durand = users.objects.get(username="durand")
+    quadra = Contract.objects.get(reference="Q-2026-001")
+    expert = Contract.objects.get(reference="E-2025-014")
+    now = timezone.now()
+    hours = timedelta(hours=1)
+
+    services.file_request(
+        filer=martin,
+        contract=quadra,
+        at=now - 2 * hours,
+        new=NewRequest(
+            kind="anomaly",
+            title="Impossible de valider les écritures de caisse",
+            description="Le bouton Valider reste grisé depuis la mise à jour.",
+            context="Saisie des ventes du jour",
+            error_messages="Erreur 5003 : journal verrouillé",
+            menu_path="Saisie > Journaux > Caisse",
+            priority="critical",
+        ),
+    )
+    second = services.file_request(
+        filer=martin,
+        contract=quadra,
+        at=now - 30 * hours,
+        new=NewRequest(
+            kind="anomaly",
+            title="Édition du grand livre incomplète",
+            description="Les comptes 6 n'apparaissent pas dans l'édition PDF.",
+            priority="high",
+        ),
+    )
+    services.take_in_charge(second, tech, at=now - 29 * hours)
+    services.qualify(second, tech, 2, at=now - 28 * hours)
+    third = services.file_request(
+        filer=durand,
+        contract=expert,
+        at=now - 5 * hours,
+        new=NewRequest(
+            kind="anomaly",
+            title="Dossier client inaccessible",
+            description="Le dossier 0042 affiche une page blanche.",
+        ),
+    )
+    services.take_in_charge(third, tech, at=now - 4 * hours)
+    services.qualify(third, tech, 1, at=now - 4 * hours)
+    services.ask_client(
+        third, tech, "Pouvez-vous nous envoyer une capture d'écran ?", at=now - 3 * hours
+    )
+    services.file_request(
+        filer=martin,
+        contract=quadra,
+        at=now - hours,
+        new=NewRequest(
+            kind="customer-service",
+            title="Changement d'adresse de facturation",
+            description="Merci de mettre à jour notre adresse.",
+        ),
+    )
+
+
 def load_demo() -> list[str]:
     """Migrate, import presets and demo data (idempotent); return the lines to print."""
     call_command("migrate", interactive=False, verbosity=0)
     _load_data()
+    _load_requests()
     lines = [
         f"livret demo ready — database: {settings.DATABASES['default']['NAME']}",
         "logins (username / password — role):",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -73,7 +73,8 @@ class Worker:
                 break
             if time.monotonic() < job.next_run:
                 continue
-            close_old_connections()
+            if not connection.in_atomic_block:  # never inside a caller's transaction
+                close_old_connections()
             try:
                 job.run(timezone.now())
             except Exception:
