@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from livret import __version__
+from livret import __version__, cli_calendar, cli_mail, cli_tokens
 from livret.core.offer import OfferError, load_offer_file, load_preset
 from livret.core.offer.presets import PRESET_IDS
 
@@ -308,12 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(handler=cmd_offers_render)
 
-    try:
-        from livret import cli_calendar
-    except ImportError:  # pragma: no cover - the calendar engine ships with livret
-        pass
-    else:
-        cli_calendar.register(sub)
+    for module in (cli_calendar, cli_mail, cli_tokens):
+        module.register(sub)
 
     p = sub.add_parser("serve", help="run the web server (pages, API, admin)")
     p.add_argument("--host", default=os.environ.get("LIVRET_HOST", "127.0.0.1"))

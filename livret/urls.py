@@ -11,5 +11,6 @@ admin.site.site_title = "livret"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("livret.support.urls")),
     path("", include("livret.web.urls")),
 ]

@@ -86,3 +86,10 @@ def personas(versions):  # type: ignore[no-untyped-def]
     Membership.objects.create(user=user_b, client=client_b, role=Role.CLIENT_USER)
     Membership.objects.create(user=technician, client=None, role=Role.TECHNICIAN)
     return Personas(client_a, client_b, technician, user_a, user_b)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Argon2 costs ~0.5 s a hash by design; tests use a fast hasher (production: argon2,
+    checked by tests/accounts/test_accounts.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

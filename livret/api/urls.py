@@ -6,10 +6,12 @@ from ninja import NinjaAPI
 from livret import __version__
 from livret.api import errors
 from livret.api.offers import router as offers_router
+from livret.api.support import router as support_router
 
 api = NinjaAPI(title="livret API", version=__version__, urls_namespace="api")
 errors.install(api)
 api.add_router("/", offers_router)
+api.add_router("/", support_router)
 
 
 @api.get("/health", tags=["ops"])

@@ -645,19 +645,19 @@ class BusinessCalendar:
 
     def _grow(self, tables: _Tables, missing_us: int = 0) -> _Tables:
         """Extend forward by enough years to hold ``missing_us`` more business time."""
+        label = self.name or self.timezone
         if not self._opens:
-            raise CalendarError(f"calendar {self.name or self.timezone!r} never opens")
-        years = tables.block.y1 - tables.block.y0 + 1
-        per_year = tables.total // years if tables.total else 0
-        if per_year:
-            extra = max(1, -(-missing_us // per_year) + 1)
-        else:
-            if years > _MAX_EMPTY_YEARS:
-                raise CalendarError(
-                    f"calendar {self.name or self.timezone!r} has no opening in {years} years"
-                )
-            extra = years
-        return self._tables_for(tables.block.y0, min(_MAX_YEAR, tables.block.y1 + extra))
+            raise CalendarError(f"calendar {label!r} never opens")
+        block = tables.block
+        last_close = tables.bounds[-1] if tables.n_bounds > 1 else tables.lo
+        if tables.hi - last_close > _MAX_EMPTY_YEARS * 366 * US_PER_DAY or block.y1 >= _MAX_YEAR:
+            raise CalendarError(
+                f"calendar {label!r} has no opening after {self._from_us(last_close).date()}"
+            )
+        years = block.y1 - block.y0 + 1
+        per_year = tables.total // years
+        extra = max(1, -(-missing_us // per_year) + 1) if per_year else years
+        return self._tables_for(block.y0, min(_MAX_YEAR, block.y1 + extra))
 
     # ---------------------------------------------------------------- scalar core (µs)
 
@@ -719,6 +719,8 @@ class BusinessCalendar:
 
     def _grow_days(self, tables: _Tables, n: int) -> _Tables:
         block = tables.block
+        if block.y1 >= _MAX_YEAR:
+            raise CalendarError(f"deadline beyond the supported range (year {_MAX_YEAR})")
         extra = max(1, n // 200 + 1)
         if n > 0 and len(tables.bdays) == 0 and block.y1 - block.y0 > _MAX_EMPTY_YEARS:
             raise CalendarError("no business day in the calendar's range")

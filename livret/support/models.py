@@ -48,7 +48,7 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", "Annulée"
 
 
-OPEN_STATES = [s.value for s in State if s not in (State.CLOSED, State.CANCELLED)]
+OPEN_STATES = [value for value in State.values if value not in ("closed", "cancelled")]
 
 
 class Priority(models.TextChoices):

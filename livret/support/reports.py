@@ -18,8 +18,10 @@ def compliance_report(contract: Contract, now: datetime | None = None) -> dict[s
     """Per period: registered, in time, missed, pending, rate against the offer's target."""
     now = now or timezone.now()
     offer = contract.offer_version.offer
+    # REQ-7: E, C and S commit to 75 %; an offer without that commitment (Q) gets the same
+    # measure with no target, so nothing claims a promise the booklet does not make.
     target = offer.support.compliance if offer.support else None
-    target_percent = target.target_percent if target else 75.0
+    target_percent = target.target_percent if target else None
     months = int(target.period.amount) if target else 12
     rows = Request.objects.filter(
         contract=contract, kind=Kind.ANOMALY, pickup_due_at__isnull=False
@@ -34,7 +36,7 @@ def compliance_report(contract: Contract, now: datetime | None = None) -> dict[s
         support_start=contract.support_start_date or contract.start_date,
         zone=zone,
         now=now,
-        target_percent=target_percent,
+        target_percent=target_percent or 0.0,
         period_months=months,
     )
     return {
@@ -46,11 +48,15 @@ def compliance_report(contract: Contract, now: datetime | None = None) -> dict[s
         "computed_at": now.isoformat(),
         "periods": [
             {
-                **{k: v for k, v in asdict(p).items() if k not in ("start", "end")},
+                **{
+                    k: v
+                    for k, v in asdict(p).items()
+                    if k not in ("start", "end", "target_percent")
+                },
                 "start": p.start.isoformat(),
                 "end": p.end.isoformat(),
                 "rate_percent": p.rate_percent,
-                "met": p.met,
+                "met": p.met if target_percent is not None else None,
             }
             for p in periods
         ],

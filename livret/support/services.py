@@ -24,8 +24,8 @@ from django.utils import timezone
 from livret.core import sla
 from livret.core.audit import GENESIS, event_hash
 from livret.core.calendar import BusinessCalendar, calendar_for
-from livret.offers.models import OfferVersion
 from livret.core.filetypes import sniff_content_type
+from livret.offers.models import OfferVersion
 from livret.support.models import (
     OPEN_STATES,
     Attachment,
@@ -70,7 +70,7 @@ class WrongState(ServiceError):
 def membership(user: Any) -> Membership | None:
     """The user's membership (vendor role or client), if any."""
     try:
-        return user.membership  # type: ignore[no-any-return]
+        return user.membership
     except Membership.DoesNotExist:
         return None
 
@@ -267,9 +267,9 @@ def _locked(request: Request) -> Request:
     )
 
 
-def _expect(request: Request, *states: str, action: str) -> None:
+def _expect(request: Request, *states: object, action: str) -> None:
     if request.state not in states:
-        allowed = ", ".join(State(s).label for s in states)
+        allowed = ", ".join(str(State(s).label) for s in states)
         raise WrongState(
             "wrong-state",
             f"impossible de {action} : la demande est « {State(request.state).label} » "
@@ -913,7 +913,10 @@ def _queue_alert_mail(request: Request, alert: sla.Alert) -> None:
         )
     else:
         subject = f"Délai de {what} dépassé"
-        body = f"Le délai de {what} de la demande {request.number} est dépassé depuis {when:%d/%m %H:%M}."
+        body = (
+            f"Le délai de {what} de la demande {request.number} est dépassé "
+            f"depuis {when:%d/%m %H:%M}."
+        )
     to = [u.email for u in _assignee_and_leads(request) if u.email]
     _mail(request, f"sla-{alert.level.value}", subject, body, to=to)
 

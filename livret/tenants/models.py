@@ -99,6 +99,7 @@ class Role(models.TextChoices):
 
 
 VENDOR_ROLES = ("technician", "lead", "operator")
+CLIENT_ROLE_CHOICES = [c for c in Role.choices if c[0] in ("client-user", "client-admin")]
 CLIENT_ROLES = ("client-admin", "client-user")
 
 
@@ -112,6 +113,9 @@ class Membership(models.Model):
         Client, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    must_change_password = models.BooleanField(
+        "doit changer son mot de passe", default=False, help_text="ACC-2 : mot de passe initial"
+    )
 
     class Meta:
         verbose_name = "rattachement"

@@ -1,5 +1,4 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from livret.web import views
 
@@ -16,10 +15,5 @@ urlpatterns = [
         name="offer-version-markdown",
     ),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(template_name="web/login.html"),
-        name="login",
-    ),
-    path("deconnexion/", auth_views.LogoutView.as_view(next_page="home"), name="logout"),
+    path("", include("livret.accounts.urls")),
 ]

@@ -1,0 +1,51 @@
+"""Forms of the accounts pages; every field labelled, errors in French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import timezone
+
+from livret.tenants.models import CLIENT_ROLE_CHOICES
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Password reset mails go through the outbox: an SMTP outage never breaks the page."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from django.template import loader
+
+        from livret.support.models import OutgoingMail
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        OutgoingMail.objects.create(
+            to=[to_email],
+            subject=subject,
+            body=body,
+            reason="password-reset",
+            created_at=timezone.now(),
+        )
+
+
+class NewAccountForm(forms.Form):
+    """ACC-1: an application account created by the client's administrator."""
+
+    username = forms.CharField(label="Identifiant", max_length=150)
+    email = forms.EmailField(label="Adresse e-mail")
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    role = forms.ChoiceField(
+        label="Rôle",
+        choices=CLIENT_ROLE_CHOICES,
+    )

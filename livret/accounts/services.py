@@ -1,0 +1,151 @@
+"""Accounts: creation with an initial password (ACC-2), deactivation at once (ACC-3),
+roles assigned by the client's administrators, and login throttling."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.utils import timezone
+
+from livret.accounts.models import LoginFailure
+from livret.support.models import ApiToken
+from livret.support.services import NotAllowed, ServiceError, is_vendor, membership
+from livret.tenants.models import Client, Membership, Role
+
+CLIENT_ROLES = (Role.CLIENT_ADMIN, Role.CLIENT_USER)
+MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_ADDRESS = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+def initial_password() -> str:
+    """A random initial password to hand over once (ACC-2): 16 letters and digits."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(16))
+
+
+def _may_manage(actor: Any, client: Client | None) -> bool:
+    if is_vendor(actor):
+        return True
+    member = membership(actor)
+    return bool(
+        member and member.role == Role.CLIENT_ADMIN and client and member.client_id == client.pk
+    )
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account and the initial password to hand over (shown once, never stored in clear)."""
+
+    user: Any
+    password: str
+
+
+@transaction.atomic
+def create_account(
+    actor: Any,
+    *,
+    client: Client | None,
+    username: str,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> NewAccount:
+    """ACC-1, ACC-2: create an account with an initial password to change at first login.
+
+    Client administrators create accounts of their own organisation; the vendor creates any.
+    """
+    if not _may_manage(actor, client):
+        raise NotAllowed(
+            "not-allowed", "vous ne pouvez pas créer de compte pour cette organisation"
+        )
+    if (client is None and role in CLIENT_ROLES) or (
+        client is not None and role not in CLIENT_ROLES
+    ):
+        raise ServiceError("invalid", "ce rôle ne correspond pas à ce type de compte", field="role")
+    if role not in Role.values:
+        raise ServiceError("invalid", f"rôle inconnu « {role} »", field="role")
+    if client is None and not is_vendor(actor):
+        raise NotAllowed("vendor-only", "seul l'éditeur crée des comptes éditeur")
+    username = username.strip()
+    if not username:
+        raise ServiceError("invalid", "l'identifiant est obligatoire", field="username")
+    users = get_user_model()
+    if users.objects.filter(username__iexact=username).exists():
+        raise ServiceError("taken", "cet identifiant existe déjà", field="username")
+    password = initial_password()
+    user = users.objects.create_user(
+        username=username,
+        email=email.strip(),
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=client is None,
+    )
+    Membership.objects.create(user=user, client=client, role=role, must_change_password=True)
+    return NewAccount(user, password)
+
+
+@transaction.atomic
+def set_active(actor: Any, user: Any, active: bool) -> None:
+    """ACC-3: deactivate at once: sessions deleted and API tokens revoked in the same step."""
+    member = membership(user)
+    client = member.client if member else None
+    if not _may_manage(actor, client) or (client is None and not is_vendor(actor)):
+        raise NotAllowed("not-allowed", "vous ne pouvez pas modifier ce compte")
+    if user.pk == actor.pk and not active:
+        raise ServiceError("invalid", "vous ne pouvez pas désactiver votre propre compte")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+        _delete_sessions(user)
+
+
+def _delete_sessions(user: Any) -> None:
+    # Sessions are signed blobs keyed by id; decode each live one to find the user's.
+    for session in Session.objects.filter(expire_date__gt=timezone.now()):
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+
+
+@transaction.atomic
+def set_role(actor: Any, user: Any, role: str) -> None:
+    """ACC-3: rights inside the service are assigned by the client's administrators."""
+    member = membership(user)
+    if member is None or not _may_manage(actor, member.client):
+        raise NotAllowed("not-allowed", "vous ne pouvez pas modifier ce compte")
+    allowed = CLIENT_ROLES if member.client_id else (Role.TECHNICIAN, Role.LEAD, Role.OPERATOR)
+    if role not in allowed:
+        raise ServiceError("invalid", f"rôle impossible pour ce compte : « {role} »", field="role")
+    if user.pk == actor.pk:
+        raise ServiceError("invalid", "vous ne pouvez pas changer votre propre rôle", field="role")
+    member.role = role
+    member.save(update_fields=["role"])
+
+
+def throttled(username: str, ip: str | None, now: datetime | None = None) -> bool:
+    """Too many recent failures for this username or from this address."""
+    since = (now or timezone.now()) - THROTTLE_WINDOW
+    recent = LoginFailure.objects.filter(at__gte=since)
+    if recent.filter(username__iexact=username).count() >= MAX_FAILURES_PER_USERNAME:
+        return True
+    return bool(ip) and recent.filter(ip=ip).count() >= MAX_FAILURES_PER_ADDRESS
+
+
+def record_failure(username: str, ip: str | None) -> None:
+    """Count a failed login."""
+    LoginFailure.objects.create(username=username[:150], ip=ip, at=timezone.now())
+
+
+def clear_failures(username: str) -> None:
+    """A successful login forgets the username's failures."""
+    LoginFailure.objects.filter(username__iexact=username).delete()

@@ -1,0 +1,156 @@
+"""Login with throttling, the forced password change (ACC-2), and the client
+administrator's account management (ACC-1, ACC-3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from livret.accounts import services
+from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm
+from livret.support.services import ServiceError, is_vendor, membership
+from livret.tenants.models import CLIENT_ROLE_CHOICES, Membership, Role
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, refusing (429) after too many failures for a username or address."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if services.throttled(username, _ip(request)):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, "Trop de tentatives de connexion. Réessayez dans 15 minutes.")
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        services.record_failure(self.request.POST.get("username", ""), _ip(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        services.clear_failures(form.get_user().get_username())
+        return super().form_valid(form)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """ACC-2: also the forced first-login change; clears the flag once done."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        Membership.objects.filter(user=self.request.user).update(must_change_password=False)
+        messages.success(self.request, "Votre mot de passe a été changé.")
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["initial"] = self.request.GET.get("initial") == "1"
+        return context
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    form_class = OutboxPasswordResetForm
+    success_url = reverse_lazy("password-reset-done")
+
+
+def _managed_client(user: Any) -> Any:
+    member = membership(user)
+    if member is None or member.client_id is None or member.role != Role.CLIENT_ADMIN:
+        raise Http404("Page réservée aux administrateurs d'une organisation cliente.")
+    return member.client
+
+
+@login_required
+def users(request: HttpRequest) -> HttpResponse:
+    """ACC-1, ACC-3: the organisation's accounts, for its administrators."""
+    client = _managed_client(request.user)
+    new_account = None
+    form = NewAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_account = services.create_account(request.user, client=client, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            form = NewAccountForm()
+    members = (
+        Membership.objects.filter(client=client).select_related("user").order_by("user__username")
+    )
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "client": client,
+            "members": members,
+            "form": form,
+            "new_account": new_account,
+            "roles": CLIENT_ROLE_CHOICES,
+        },
+    )
+
+
+def _member_of_my_client(request: HttpRequest, user_id: int) -> Any:
+    client = _managed_client(request.user)
+    try:
+        return get_user_model().objects.get(pk=user_id, membership__client=client)
+    except get_user_model().DoesNotExist:
+        raise Http404("Aucun compte de ce numéro dans votre organisation.") from None
+
+
+@login_required
+@require_POST
+def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
+    """ACC-3: deactivate (at once) or reactivate an account of the organisation."""
+    user = _member_of_my_client(request, user_id)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_active(request.user, user, active)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"Compte {user.get_username()} {'réactivé' if active else 'désactivé'}."
+        )
+    return redirect("account-users")
+
+
+@login_required
+@require_POST
+def set_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    """ACC-3: change an account's role inside the organisation."""
+    user = _member_of_my_client(request, user_id)
+    try:
+        services.set_role(request.user, user, request.POST.get("role", ""))
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Rôle de {user.get_username()} modifié.")
+    return redirect("account-users")
+
+
+def vendor_or_404(user: Any) -> None:
+    """Pages of the back office answer 404 to anyone but vendor staff."""
+    if not is_vendor(user):
+        raise Http404()

@@ -1,0 +1,102 @@
+"""``livret mail``: the mail gate an MTA pipes messages to, and the outbox sender.
+
+Exit codes of ``livret mail ingest`` follow sysexits(3), which MTAs read: 0 the message was
+handled (a new request, a reply, a refusal sent to an unknown sender, an ignored automatic
+reply), 75 (EX_TEMPFAIL) the database could not be reached — the MTA keeps the message and
+delivers it again later —, 2 the input is not a mail message with a sender (the MTA bounces
+it). See docs/mail.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Any
+
+EX_OK = 0
+EX_UNPARSABLE = 2
+EX_TEMPFAIL = 75
+
+
+def cmd_mail_ingest(args: argparse.Namespace) -> int:
+    from livret.cli import setup_django
+
+    raw = sys.stdin.buffer.read()
+    if not raw.strip():
+        print("livret: error: empty message on stdin", file=sys.stderr)
+        return EX_UNPARSABLE
+    setup_django()
+    from django.db import DatabaseError
+
+    from livret.support.mailgate import ingest
+
+    try:
+        result = ingest(raw)
+    except DatabaseError as error:
+        print(f"livret: database unavailable, try again later: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
+    except Exception as error:
+        # A bug, not the message's fault: keep the message in the MTA's queue (it is retried
+        # for days) rather than bounce it; the traceback goes to the log.
+        logging.getLogger("livret.mailgate").exception("mail ingest failed")
+        print(f"livret: internal error, try again later: {error!r}", file=sys.stderr)
+        return EX_TEMPFAIL
+    if result.outcome == "unparsable":
+        print(f"livret: error: unparsable message: {result.reason}", file=sys.stderr)
+        return EX_UNPARSABLE
+    print(result.summary())
+    return EX_OK
+
+
+def cmd_mail_send_pending(args: argparse.Namespace) -> int:
+    from livret.cli import setup_django
+
+    setup_django()
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from livret.support.mailer import send_pending
+
+    try:
+        sent = send_pending(timezone.now(), limit=args.limit)
+    except DatabaseError as error:
+        print(f"livret: database unavailable, try again later: {error}", file=sys.stderr)
+        return EX_TEMPFAIL
+    print(f"sent {sent} mail(s)")
+    return EX_OK
+
+
+def register(subparsers: Any) -> None:
+    """Add ``livret mail ingest`` and ``livret mail send-pending``."""
+    mail = subparsers.add_parser("mail", help="the mail gate (incoming) and the outbox (outgoing)")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")
+
+    p = mail_sub.add_parser(
+        "ingest",
+        help="read one RFC 5322 message on stdin (as an MTA pipes it): file, thread or refuse",
+    )
+    p.set_defaults(handler=cmd_mail_ingest)
+
+    p = mail_sub.add_parser("send-pending", help="send the mails waiting in the outbox, once")
+    p.add_argument("--limit", type=int, default=50, help="at most this many mails (default 50)")
+    p.set_defaults(handler=cmd_mail_send_pending)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m livret.cli_mail ACTION``: the same commands before they are wired into
+    ``livret``'s parser."""
+    parser = argparse.ArgumentParser(prog="livret")
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(["mail", *(argv if argv is not None else sys.argv[1:])])
+    from livret.cli import CommandError
+
+    try:
+        return int(args.handler(args))
+    except CommandError as error:
+        print(f"livret: error: {error}", file=sys.stderr)
+        return error.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from livret.support import views
+
+urlpatterns = [
+    path("demandes/", views.request_list, name="request-list"),
+    path("demandes/nouvelle/", views.request_new, name="request-new"),
+    path("demandes/<str:number>/", views.request_detail, name="request-detail"),
+    path("demandes/<str:number>/<slug:action>/", views.request_action, name="request-action"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("pieces-jointes/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("support/file/", views.queue, name="queue"),
+    path("support/service-client/", views.queue, name="customer-service-queue"),
+    path("support/telephone/", views.phone_request, name="phone-request"),
+]

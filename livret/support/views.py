@@ -1,0 +1,466 @@
+"""Support pages: the client portal and the technician back office (REQ-1..11, RPT-1).
+
+Views parse input, reach objects only through ``access`` helpers, call ``services`` and render.
+A refused action comes back as a message naming the reason; nothing here decides a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case, F, Q, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from livret.support import access, services
+from livret.support.forms import (
+    NewRequestForm,
+    PhoneRequestForm,
+    ProposalForm,
+    QualifyForm,
+    RemoteSessionForm,
+    TextForm,
+)
+from livret.support.models import OPEN_STATES, Attachment, Kind, Request, State
+from livret.support.services import NewRequest, ServiceError, is_vendor
+from livret.tenants.models import Client
+
+CLOCK_LABELS = {
+    "pickup": "Prise en charge",
+    "action-plan": "Plan d'action",
+    "fix": "Correction",
+    "validation": "Validation client",
+}
+SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf"}
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """One clock as a person reads it."""
+
+    label: str
+    due_at: datetime
+    left: timedelta | None
+    state: str  # running, paused, met, missed, at-risk, breached
+
+    @property
+    def css(self) -> str:
+        """Badge colour: red breached or missed, orange at risk, green met."""
+        return {"breached": "bad", "missed": "bad", "at-risk": "warn", "met": "ok"}.get(
+            self.state, ""
+        )
+
+    @property
+    def label_state(self) -> str:
+        return {
+            "breached": "dépassé",
+            "missed": "manqué",
+            "at-risk": "à risque",
+            "met": "tenu",
+            "paused": "suspendu (attente client)",
+            "running": "en cours",
+        }[self.state]
+
+    @property
+    def left_text(self) -> str:
+        if self.left is None:
+            return ""
+        minutes = int(abs(self.left).total_seconds() // 60)
+        text = f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+        return (
+            f"dépassé de {text} ouvrées"
+            if self.left < timedelta(0)
+            else f"{text} ouvrées restantes"
+        )
+
+
+def clocks_of(request: Request, now: datetime) -> list[ClockView]:
+    """The request's clocks with business time left (RPT-1 "live clocks")."""
+    state = services.sla_state(request)
+    if not state.clocks:
+        return []
+    calendar = services.policy(request.contract).calendar
+    out = []
+    for clock, c in state.clocks.items():
+        met = c.met(now)
+        if c.stopped_at is not None:
+            status, left = ("met" if met else "missed"), None
+        elif c.paused_since is not None:
+            status, left = "paused", None
+        else:
+            left = c.business_left(calendar, now)
+            status = "breached" if met is False else ("at-risk" if now >= c.warn_at else "running")
+        out.append(ClockView(CLOCK_LABELS.get(clock.value, clock.value), c.due_at, left, status))
+    return out
+
+
+def _vendor(request: HttpRequest) -> None:
+    if not is_vendor(request.user):
+        raise Http404()
+
+
+def _done(
+    request: HttpRequest, number: str, error: ServiceError | None = None, ok: str = ""
+) -> HttpResponse:
+    if error is not None:
+        messages.error(request, error.message)
+    elif ok:
+        messages.success(request, ok)
+    return redirect("request-detail", number=number)
+
+
+# --------------------------------------------------------------------------- portal
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    """My requests (or my organisation's, for its administrators)."""
+    if is_vendor(request.user):
+        return redirect("queue")
+    rows = access.visible_requests(request.user).order_by("-registered_at")
+    state = request.GET.get("etat", "ouvertes")
+    if state == "ouvertes":
+        rows = rows.filter(state__in=OPEN_STATES)
+    elif state == "closes":
+        rows = rows.exclude(state__in=OPEN_STATES)
+    return render(request, "support/request_list.html", {"rows": rows[:200], "state": state})
+
+
+@login_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    """REQ-1, REQ-2: file a request with guided fields and attachments."""
+    contracts = list(access.visible_contracts(request.user))
+    if is_vendor(request.user) or not contracts:
+        raise Http404("Aucun contrat pour déposer une demande.")
+    form = NewRequestForm(request.POST or None, request.FILES or None, contracts=contracts)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contract = access.access_contract(request.user, int(data["contract"]))
+        new = NewRequest(
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            context=data["context"],
+            error_messages=data["error_messages"],
+            menu_path=data["menu_path"],
+            priority=data["priority"],
+        )
+        try:
+            created = services.file_request(filer=request.user, contract=contract, new=new)
+            for upload in data["attachments"]:
+                services.add_attachment(created, request.user, upload.name, upload.read())
+        except ServiceError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                f"Demande {created.number} enregistrée ; un accusé de réception vous a été envoyé.",
+            )
+            return redirect("request-detail", number=created.number)
+    return render(request, "support/request_new.html", {"form": form})
+
+
+@login_required
+def request_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """A request with its clocks, audit trail, messages and the actions its state allows."""
+    item = access.access_request(request.user, number)
+    vendor = is_vendor(request.user)
+    events = item.events.order_by("seq")
+    comments = item.comments.select_related("author").order_by("created_at")
+    if not vendor:
+        events = events.filter(visible_to_client=True)
+        comments = comments.filter(internal=False)
+    now = timezone.now()
+    context = {
+        "item": item,
+        "vendor": vendor,
+        "clocks": clocks_of(item, now),
+        "events": events,
+        "comments": comments,
+        "attachments": item.attachments.all(),
+        "sessions": item.sessions.all(),
+        "text_form": TextForm(),
+        "qualify_form": QualifyForm(initial={"criticity": item.criticity}),
+        "remote_form": RemoteSessionForm(),
+        "proposal_form": ProposalForm(),
+        "State": State,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "support/_clocks.html", context)
+    return render(request, "support/request_detail.html", context)
+
+
+def _text(request: HttpRequest) -> str:
+    return request.POST.get("text", "").strip()
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    """Every button of the request page: one service call each."""
+    item = access.access_request(request.user, number)
+    user = request.user
+    text = _text(request)
+    actions: dict[str, tuple[Any, str]] = {
+        "commenter": (
+            lambda: services.comment(
+                item, user, text, internal=request.POST.get("internal") == "1"
+            ),
+            "Message ajouté.",
+        ),
+        "repondre": (
+            lambda: services.client_answers(item, user, text),
+            "Réponse envoyée : les délais reprennent.",
+        ),
+        "valider": (lambda: services.validate(item, user), "Livraison validée : demande clôturée."),
+        "refuser": (
+            lambda: services.reject(item, user, text),
+            "Livraison refusée : le support reprend la demande.",
+        ),
+        "rouvrir": (lambda: services.reopen(item, user, text), "Demande rouverte."),
+        "annuler": (lambda: services.cancel(item, user, text), "Demande annulée."),
+        "prendre": (lambda: services.take_in_charge(item, user), "Demande prise en charge."),
+        "qualifier": (lambda: _qualify(item, user, request), "Demande qualifiée."),
+        "plan": (lambda: services.deliver_action_plan(item, user, text), "Plan d'action envoyé."),
+        "correction": (
+            lambda: services.deliver_fix(
+                item, user, text, workaround=request.POST.get("workaround") == "1"
+            ),
+            "Livraison envoyée au client.",
+        ),
+        "demander": (
+            lambda: services.ask_client(item, user, text),
+            "Question envoyée : délais suspendus.",
+        ),
+        "cloturer": (lambda: services.close(item, user, text), "Demande clôturée."),
+        "teleassistance": (lambda: _remote(item, user, request), "Téléassistance programmée."),
+        "proposition": (lambda: _proposal(item, user, request), "Proposition envoyée au client."),
+        "priorite": (
+            lambda: services.set_priority(item, user, request.POST.get("priority", "")),
+            "Priorité modifiée.",
+        ),
+        "piece-jointe": (lambda: _attach(item, user, request), "Pièce jointe ajoutée."),
+    }
+    if action not in actions:
+        raise Http404()
+    run, ok = actions[action]
+    try:
+        run()
+    except ServiceError as error:
+        return _done(request, number, error)
+    return _done(request, number, ok=ok)
+
+
+def _qualify(item: Request, user: Any, request: HttpRequest) -> Any:
+    form = QualifyForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("invalid", "criticité invalide", field="criticity")
+    return services.qualify(item, user, form.cleaned_data["criticity"])
+
+
+def _remote(item: Request, user: Any, request: HttpRequest) -> Any:
+    form = RemoteSessionForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("invalid", "date ou durée invalide", field="starts_at")
+    return services.book_remote_assistance(
+        item, user, form.cleaned_data["starts_at"], form.cleaned_data["minutes"]
+    )
+
+
+def _proposal(item: Request, user: Any, request: HttpRequest) -> Any:
+    form = ProposalForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("invalid", "proposition incomplète", field="description")
+    return services.propose_billable(item, user, **form.cleaned_data)
+
+
+def _attach(item: Request, user: Any, request: HttpRequest) -> Any:
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise ServiceError("invalid", "choisissez un fichier", field="file")
+    return services.add_attachment(item, user, upload.name, upload.read())
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """REQ-2: only to who may see the request; never inline as HTML."""
+    attachment: Attachment = access.access_attachment(request.user, attachment_id)
+    path = services.attachment_path(attachment)
+    if not path.exists():
+        raise Http404("Fichier introuvable.")
+    content_type = (
+        attachment.content_type
+        if attachment.content_type in SAFE_INLINE_TYPES
+        else "application/octet-stream"
+    )
+    response = FileResponse(
+        path.open("rb"), content_type=content_type, as_attachment=True, filename=attachment.filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """RPT-1: the client's "bilan personnalisé" — requests, pickup compliance, deliveries."""
+    from collections import Counter
+
+    from livret.support.reports import compliance_report
+    from livret.web.charts import bar_chart
+
+    contracts = list(access.visible_contracts(request.user))
+    if is_vendor(request.user):
+        slug = request.GET.get("client", "")
+        contracts = [c for c in contracts if c.client.slug == slug] if slug else []
+    rows = access.visible_requests(request.user).filter(contract__in=contracts)
+    now = timezone.now()
+    by_kind = Counter(rows.values_list("kind", flat=True))
+    by_state = Counter(rows.values_list("state", flat=True))
+    months: list[tuple[str, float]] = []
+    local = timezone.localtime(now)
+    for back in range(11, -1, -1):
+        year, month = divmod(local.year * 12 + local.month - 1 - back, 12)
+        count = rows.filter(registered_at__year=year, registered_at__month=month + 1).count()
+        months.append((f"{month + 1:02d}/{year % 100:02d}", count))
+    reports = [compliance_report(c, now) for c in contracts if services.policy(c).has_pickup]
+    compliance_charts = [
+        bar_chart(
+            [(f"{p['start'][:7]}", p["rate_percent"] or 0) for p in report["periods"]],
+            title=f"Prise en charge dans les délais — {report['contract']}",
+            unit=" %",
+            target=report["target_percent"],  # None: the booklet sets no rate
+            max_value=100,
+        )
+        for report in reports
+    ]
+    context = {
+        "contracts": contracts,
+        "kinds": [(Kind(k).label, n) for k, n in by_kind.most_common()],
+        "states": [(State(k).label, n) for k, n in by_state.most_common()],
+        "months": months,
+        "months_chart": bar_chart(months, title="Demandes déposées par mois"),
+        "reports": list(zip(reports, compliance_charts, strict=True)),
+        "clients": Client.objects.order_by("name") if is_vendor(request.user) else [],
+    }
+    return render(request, "support/dashboard.html", context)
+
+
+# --------------------------------------------------------------------------- back office
+
+
+def queue_rows(filters: dict[str, str], user: Any, customer_service: bool = False) -> Any:
+    """REQ-9: priority lines first (first come, first served), then the nearest deadline."""
+    rows = Request.objects.filter(state__in=OPEN_STATES).select_related(
+        "client", "contract", "assignee"
+    )
+    if customer_service:
+        rows = rows.filter(kind=Kind.CUSTOMER_SERVICE)
+    else:
+        rows = rows.exclude(kind=Kind.CUSTOMER_SERVICE)
+    now = timezone.now()
+    if filters.get("client"):
+        rows = rows.filter(client__slug=filters["client"])
+    if filters.get("kind"):
+        rows = rows.filter(kind=filters["kind"])
+    if filters.get("criticity"):
+        rows = rows.filter(criticity=filters["criticity"])
+    if filters.get("vue") == "mes":
+        rows = rows.filter(assignee=user)
+    elif filters.get("vue") == "depasses":
+        rows = rows.filter(next_deadline_at__lt=now)
+    elif filters.get("vue") == "a-risque":
+        rows = rows.filter(
+            Q(next_alert_at__lte=now) | Q(next_deadline_at__lt=now + timedelta(hours=2))
+        )
+    return rows.order_by(
+        F("priority_line").desc(),
+        Case(When(priority_line=True, then=F("registered_at")), default=F("next_deadline_at")).asc(
+            nulls_last=True
+        ),
+        "registered_at",
+    )
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """The technician queue, refreshed live (htmx polling)."""
+    _vendor(request)
+    customer_service = request.resolver_match.url_name == "customer-service-queue"
+    filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue")}
+    now = timezone.now()
+    rows = [
+        {"item": r, "clocks": clocks_of(r, now)}
+        for r in queue_rows(filters, request.user, customer_service)[:200]
+    ]
+    context = {
+        "rows": rows,
+        "filters": filters,
+        "clients": Client.objects.order_by("name"),
+        "kinds": Kind.choices,
+        "customer_service": customer_service,
+        "now": now,
+    }
+    template = (
+        "support/_queue_rows.html" if request.headers.get("HX-Request") else "support/queue.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def phone_request(request: HttpRequest) -> HttpResponse:
+    """REQ-1: record a call; Q refuses without a portal request, with the reason."""
+    _vendor(request)
+    from livret.tenants.models import Contract
+
+    contracts = list(
+        Contract.objects.select_related("client", "offer_version").order_by("reference")
+    )
+    users = (
+        get_user_model()
+        .objects.filter(membership__client__isnull=False, is_active=True)
+        .select_related("membership__client")
+    )
+    form = PhoneRequestForm(request.POST or None)
+    form.fields["contract"].choices = [
+        (str(c.pk), f"{c.reference} — {c.client}") for c in contracts
+    ]
+    form.fields["filer"].choices = [
+        (str(u.pk), f"{u.get_username()} ({u.membership.client})") for u in users
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contract = next(c for c in contracts if str(c.pk) == data["contract"])
+        filer = users.get(pk=int(data["filer"]))
+        portal = None
+        if data["portal_request"]:
+            portal = Request.objects.filter(number=data["portal_request"].strip()).first()
+            if portal is None:
+                form.add_error("portal_request", "aucune demande de ce numéro")
+        if not form.errors:
+            try:
+                item = services.record_phone_request(
+                    technician=request.user,
+                    contract=contract,
+                    filer=filer,
+                    portal_request=portal,
+                    new=NewRequest(
+                        kind="anomaly",
+                        title=data["title"],
+                        description=data["description"],
+                        priority=data["priority"],
+                    ),
+                )
+            except ServiceError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, f"Appel enregistré sur la demande {item.number}.")
+                return redirect("request-detail", number=item.number)
+    return render(request, "support/phone_request.html", {"form": form})
