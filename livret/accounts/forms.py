@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
-from livret.tenants.models import CLIENT_ROLE_CHOICES
+from livret.tenants.models import CLIENT_ROLE_CHOICES, Role
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
@@ -39,7 +39,8 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
 
 class NewAccountForm(forms.Form):
-    """ACC-1: an application account created by the client's administrator."""
+    """ACC-1: an account created by a client's administrator (its organisation only) or by
+    the vendor (any organisation, or a vendor account when no client is chosen)."""
 
     username = forms.CharField(label="Identifiant", max_length=150)
     email = forms.EmailField(label="Adresse e-mail")
@@ -49,3 +50,21 @@ class NewAccountForm(forms.Form):
         label="Rôle",
         choices=CLIENT_ROLE_CHOICES,
     )
+
+
+class VendorAccountForm(NewAccountForm):
+    """The vendor's variant: any client, or none for vendor staff, and every role."""
+
+    client = forms.ModelChoiceField(
+        label="Organisation cliente",
+        queryset=None,
+        required=False,
+        empty_label="— aucune : compte de l'éditeur —",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from livret.tenants.models import Client
+
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.order_by("name")
+        self.fields["role"].choices = Role.choices

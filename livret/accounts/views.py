@@ -15,9 +15,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from livret.accounts import services
-from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm
+from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm, VendorAccountForm
 from livret.support.services import ServiceError, is_vendor, membership
-from livret.tenants.models import CLIENT_ROLE_CHOICES, Membership, Role
+from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -84,20 +84,26 @@ def _managed_client(user: Any) -> Any:
 
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
-    """ACC-1, ACC-3: the organisation's accounts, for its administrators."""
-    client = _managed_client(request.user)
+    """ACC-1, ACC-3: accounts of the organisation (its administrators), or of everyone (vendor)."""
+    vendor = is_vendor(request.user)
+    client = None if vendor else _managed_client(request.user)
+    form_class = VendorAccountForm if vendor else NewAccountForm
+    form = form_class(request.POST or None)
     new_account = None
-    form = NewAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        target = data.pop("client", None) if vendor else client
         try:
-            new_account = services.create_account(request.user, client=client, **form.cleaned_data)
+            new_account = services.create_account(request.user, client=target, **data)
         except ServiceError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            form = NewAccountForm()
-    members = (
-        Membership.objects.filter(client=client).select_related("user").order_by("user__username")
+            form = form_class()
+    members = Membership.objects.select_related("user", "client").order_by(
+        "client__name", "user__username"
     )
+    if not vendor:
+        members = members.filter(client=client)
     return render(
         request,
         "accounts/users.html",
@@ -106,15 +112,19 @@ def users(request: HttpRequest) -> HttpResponse:
             "members": members,
             "form": form,
             "new_account": new_account,
-            "roles": CLIENT_ROLE_CHOICES,
+            "vendor": vendor,
+            "client_roles": CLIENT_ROLE_CHOICES,
+            "vendor_roles": [c for c in Role.choices if c[0] in VENDOR_ROLES],
         },
     )
 
 
 def _member_of_my_client(request: HttpRequest, user_id: int) -> Any:
-    client = _managed_client(request.user)
+    accounts = get_user_model().objects.filter(membership__isnull=False)
+    if not is_vendor(request.user):
+        accounts = accounts.filter(membership__client=_managed_client(request.user))
     try:
-        return get_user_model().objects.get(pk=user_id, membership__client=client)
+        return accounts.get(pk=user_id)
     except get_user_model().DoesNotExist:
         raise Http404("Aucun compte de ce numéro dans votre organisation.") from None
 

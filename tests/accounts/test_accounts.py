@@ -72,10 +72,41 @@ def test_it_lets_a_client_admin_create_and_deactivate_accounts_at_once(client, p
     assert ApiToken.objects.get(user=member.user).revoked
 
 
-@pytest.mark.parametrize("persona", ["user_b", "technician"])
-def test_it_keeps_the_accounts_page_to_the_organisations_admins(client, personas, persona) -> None:
-    client.force_login(getattr(personas, persona))
+def test_it_keeps_the_accounts_page_from_plain_client_users(client, personas) -> None:
+    client.force_login(personas.user_b)
     assert client.get("/compte/utilisateurs/").status_code == 404
+
+
+def test_it_shows_each_client_admin_only_its_own_accounts(client, personas) -> None:
+    client.force_login(personas.user_a)
+    page = client.get("/compte/utilisateurs/").content.decode()
+    assert "user-a" in page and "user-b" not in page
+
+
+def test_it_lets_the_vendor_create_accounts_of_any_kind(client, personas) -> None:
+    client.force_login(personas.technician)
+    page = client.get("/compte/utilisateurs/").content.decode()
+    assert "user-a" in page and "user-b" in page and "tech" in page
+    client.post(
+        "/compte/utilisateurs/",
+        {"username": "lead2", "email": "l@v.test", "role": "lead", "client": ""},
+    )
+    assert Membership.objects.get(user__username="lead2").client is None
+    client.post(
+        "/compte/utilisateurs/",
+        {
+            "username": "b2",
+            "email": "b2@b.test",
+            "role": "client-admin",
+            "client": personas.client_b.pk,
+        },
+    )
+    assert Membership.objects.get(user__username="b2").client == personas.client_b
+    refused = client.post(
+        "/compte/utilisateurs/",
+        {"username": "bad", "email": "x@v.test", "role": "lead", "client": personas.client_b.pk},
+    )
+    assert "ce rôle ne correspond pas" in refused.content.decode()
 
 
 def test_it_refuses_to_manage_an_account_of_another_client(client, personas) -> None:

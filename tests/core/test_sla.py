@@ -1,4 +1,5 @@
-"""SLA clocks replayed from events (REQ-4, REQ-6, REQ-6b), alerts, compliance (REQ-7), queue (REQ-9)."""
+"""SLA clocks replayed from events (REQ-4, REQ-6, REQ-6b), alerts, compliance (REQ-7),
+queue order (REQ-9)."""
 
 from __future__ import annotations
 
@@ -233,11 +234,11 @@ def test_it_warns_at_75_percent_and_defers_non_urgent_warnings_to_the_next_openi
         registered(at("2026-11-16 09:00"), "high"),
         Event(EventKind.QUALIFIED, at("2026-11-16 10:00"), criticity=2),
     ]
-    fix_breach = [
+    fix_breach = next(
         a
         for a in alerts(pol, replay(pol, events), set())
         if a.clock is Clock.FIX and a.level is AlertLevel.BREACH
-    ][0]
+    )
     assert fix_breach.due_at == at("2026-11-25 00:00")
     assert fix_breach.send_at == at("2026-11-25 09:00")
 

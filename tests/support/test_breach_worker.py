@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
@@ -26,6 +27,7 @@ from livret.ops.worker import JOBS
 from livret.support import jobs, services
 from livret.support.models import OutgoingMail, Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest
+from tests.conftest import run_livret
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,9 +57,7 @@ def lead(db):  # type: ignore[no-untyped-def]
 
     from livret.tenants.models import Membership, Role
 
-    user = get_user_model().objects.create_user(
-        "lead", email="lead@vendor.test", password="pw-lead-2026"
-    )
+    user = get_user_model().objects.create_user("lead", email="lead@vendor.test")
     Membership.objects.create(user=user, client=None, role=Role.LEAD)
     return user
 
@@ -348,13 +348,25 @@ elif mode == "count":
 """
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file, made once and copied by each test that needs one."""
+    path = tmp_path_factory.mktemp("migrated")
+    result = run_livret("manage", "migrate", "-v0", data_dir=path)
+    assert result.returncode == 0, result.stderr
+    return path / "livret.sqlite3"
+
+
 @pytest.fixture
-def worker_env(tmp_path, transactional_db):  # type: ignore[no-untyped-def]
+def worker_env(tmp_path, transactional_db, request):  # type: ignore[no-untyped-def]
     """Environment for worker subprocesses: a SQLite file of their own, or the PostgreSQL
     test database this test commits to."""
     from django.db import connection
 
     env = {**os.environ, "LIVRET_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    if connection.vendor == "sqlite":
+        template = request.getfixturevalue("migrated_sqlite")
+        shutil.copyfile(template, tmp_path / "livret.sqlite3")
     if connection.vendor == "postgresql":
         s = connection.settings_dict
         password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
