@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from livret import __version__, cli_calendar, cli_mail, cli_tokens
+from livret import __version__, cli_calendar, cli_mail, cli_support, cli_tokens
 from livret.core.offer import OfferError, load_offer_file, load_preset
 from livret.core.offer.presets import PRESET_IDS
 
@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(handler=cmd_offers_render)
 
-    for module in (cli_calendar, cli_mail, cli_tokens):
+    for module in (cli_calendar, cli_support, cli_mail, cli_tokens):
         module.register(sub)
 
     p = sub.add_parser("serve", help="run the web server (pages, API, admin)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -128,8 +128,14 @@ def format_local(calendar: BusinessCalendar, instants_us: np.ndarray) -> list[st
         np.datetime_as_string(local, unit="us"),
     )
     minutes = offsets // 60_000_000
+    odd = (offsets % 60_000_000) != 0  # historical offsets with seconds: let Python write them
     out: list[str] = []
-    for text, offset in zip(texts.tolist(), minutes.tolist(), strict=True):
+    for i, (text, offset) in enumerate(zip(texts.tolist(), minutes.tolist(), strict=True)):
+        if odd[i]:
+            epoch = datetime(1970, 1, 1, tzinfo=UTC)
+            instant = epoch + timedelta(microseconds=int(instants_us[i]))
+            out.append(instant.astimezone(calendar.zone).isoformat())
+            continue
         sign = "+" if offset >= 0 else "-"
         hours, mins = divmod(abs(offset), 60)
         out.append(f"{text}{sign}{hours:02d}:{mins:02d}")

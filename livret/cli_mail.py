@@ -81,22 +81,3 @@ def register(subparsers: Any) -> None:
     p = mail_sub.add_parser("send-pending", help="send the mails waiting in the outbox, once")
     p.add_argument("--limit", type=int, default=50, help="at most this many mails (default 50)")
     p.set_defaults(handler=cmd_mail_send_pending)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m livret.cli_mail ACTION``: the same commands before they are wired into
-    ``livret``'s parser."""
-    parser = argparse.ArgumentParser(prog="livret")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(["mail", *(argv if argv is not None else sys.argv[1:])])
-    from livret.cli import CommandError
-
-    try:
-        return int(args.handler(args))
-    except CommandError as error:
-        print(f"livret: error: {error}", file=sys.stderr)
-        return error.code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -69,8 +69,8 @@ class Error(Schema):
     field: str | None = None
 
 
-class _Body(Schema):
-    """A request body; text never holds NUL characters (PostgreSQL refuses them)."""
+class _Input(Schema):
+    """A request body or query; text never holds NUL characters (PostgreSQL refuses them)."""
 
     @field_validator("*", mode="after")
     @classmethod
@@ -80,7 +80,7 @@ class _Body(Schema):
         return value
 
 
-class NewRequestIn(_Body):
+class NewRequestIn(_Input):
     contract_id: int = Field(ge=1, le=_MAX_ID)
     kind: Kind
     title: str = Field(max_length=200)
@@ -91,55 +91,55 @@ class NewRequestIn(_Body):
     priority: Priority = Priority("moderate")
 
 
-class QualifyIn(_Body):
+class QualifyIn(_Input):
     criticity: Literal[1, 2, 3] | None = Field(
         description="1 Bloquante, 2 Majeure, 3 Mineure; null: not an anomaly"
     )
 
 
-class TextIn(_Body):
+class TextIn(_Input):
     text: Text
 
 
-class FixIn(_Body):
+class FixIn(_Input):
     text: Text
     workaround: bool = False
 
 
-class QuestionIn(_Body):
+class QuestionIn(_Input):
     question: Text
 
 
-class ReasonIn(_Body):
+class ReasonIn(_Input):
     reason: Text
 
 
-class OptionalReasonIn(_Body):
+class OptionalReasonIn(_Input):
     reason: Text = ""
 
 
-class PriorityIn(_Body):
+class PriorityIn(_Input):
     priority: Priority
 
 
-class RemoteSessionIn(_Body):
+class RemoteSessionIn(_Input):
     starts_at: AwareDatetime
     minutes: int
 
 
-class ProposalIn(_Body):
+class ProposalIn(_Input):
     service: str = Field(min_length=1, max_length=40)
     description: Text
     amount_eur: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     credits: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class CommentIn(_Body):
+class CommentIn(_Input):
     body: Text
     internal: bool = False
 
 
-class RequestFilters(Schema):
+class RequestFilters(_Input):
     state: State | None = None
     kind: Kind | None = None
     client: str | None = Field(None, max_length=64, description="client slug (vendor staff)")
@@ -379,7 +379,9 @@ def _utc(instant: datetime | None) -> datetime | None:
     return instant.astimezone(UTC) if instant is not None else None
 
 
-def _detail(user: Any, req: Request) -> dict[str, Any]:
+def _detail(user: Any, req: Request, *, new: bool = False) -> dict[str, Any]:
+    """The full view of a request; ``new``: just filed, so no attachment, proposal or session
+    can exist yet (three queries saved on the busiest route)."""
     now = timezone.now()
     all_events = list(req.events.all())
     state = services.sla_state(req, all_events)
@@ -405,7 +407,7 @@ def _detail(user: Any, req: Request) -> dict[str, Any]:
             }
         )
     vendor = services.is_vendor(user)
-    proposal = getattr(req, "proposal", None)
+    proposal = None if new else getattr(req, "proposal", None)
     return {
         **_summary(req),
         "breached": [c.value for c in state.breached_clocks(now)],
@@ -422,16 +424,23 @@ def _detail(user: Any, req: Request) -> dict[str, Any]:
             "validation": req.validation_due_at,
         },
         "clocks": clocks,
-        "attachments": [_attachment(a) for a in req.attachments.select_related("uploaded_by")],
+        "attachments": []
+        if new
+        else [
+            _attachment(a)
+            for a in req.attachments.select_related("uploaded_by").order_by("created_at", "pk")
+        ],
         "proposal": _proposal(proposal) if proposal is not None else None,
-        "remote_sessions": [
+        "remote_sessions": []
+        if new
+        else [
             {
                 "id": s.pk,
                 "technician": _username(s.technician),
-                "starts_at": s.starts_at,
-                "ends_at": s.ends_at,
+                "starts_at": _utc(s.starts_at),
+                "ends_at": _utc(s.ends_at),
             }
-            for s in req.sessions.select_related("technician").order_by("starts_at")
+            for s in req.sessions.select_related("technician").order_by("starts_at", "pk")
         ],
         "events": [_event(e) for e in all_events if vendor or e.visible_to_client],
     }
@@ -493,7 +502,8 @@ def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[s
             priority=payload.priority,
         ),
     )
-    return Status(201, _detail(user, access_request(user, filed.number or "")))
+    filed.client = contract.client  # already loaded with the contract
+    return Status(201, _detail(user, filed, new=True))
 
 
 @router.get("/requests", response={200: RequestPage, ERRORS: Error})
@@ -649,8 +659,8 @@ def book_remote_session(
         {
             "id": session.pk,
             "technician": _username(user),
-            "starts_at": session.starts_at,
-            "ends_at": session.ends_at,
+            "starts_at": _utc(session.starts_at),
+            "ends_at": _utc(session.ends_at),
         },
     )
 
@@ -679,7 +689,7 @@ def propose(request: HttpRequest, number: str, payload: ProposalIn) -> Status[di
 def list_comments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """Messages on the request; internal notes only for vendor staff."""
     user = request.auth
-    notes = _request(user, number).comments.select_related("author")
+    notes = _request(user, number).comments.select_related("author").order_by("created_at", "pk")
     if not services.is_vendor(user):
         notes = notes.filter(internal=False)
     return [_comment(n) for n in notes]

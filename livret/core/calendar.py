@@ -75,6 +75,7 @@ __all__ = [
     "CalendarError",
     "HolidayInfo",
     "calendar_for",
+    "to_us",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -224,6 +225,7 @@ def _make_grid(values: I64, side: Literal["left", "right"]) -> _Grid | None:
     lo = int(values[0])
     span = int(values[-1]) - lo + 1
     best: _Grid | None = None
+    padded = np.append(values, np.int64(_INT64_MAX))
     for shift in range(40, 19, -1):
         size = (span >> shift) + 2
         if size > (1 << 20):
@@ -231,7 +233,6 @@ def _make_grid(values: I64, side: Literal["left", "right"]) -> _Grid | None:
         edges = lo + (np.arange(size + 1, dtype=np.int64) << shift)
         first = np.searchsorted(values, edges, side=side).astype(np.int64)
         steps = int(np.max(np.diff(first)))
-        padded = np.append(values, np.int64(_INT64_MAX))
         grid = _Grid(lo, shift, first, steps, padded)
         if best is None or steps < best.steps:
             best = grid
@@ -662,7 +663,9 @@ class BusinessCalendar:
     # ---------------------------------------------------------------- scalar core (µs)
 
     def _add_us(self, x: int, d: int) -> int:
-        tables = self._cover(x)
+        tables = self._tables
+        if tables is None or not tables.lo <= x < tables.hi:
+            tables = self._cover(x)
         while True:
             bounds = tables.bounds
             m = bisect_right(bounds, x) - 1

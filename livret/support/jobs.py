@@ -37,12 +37,16 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from livret.core import sla
 from livret.core.calendar import BusinessCalendar, to_us
@@ -116,106 +120,143 @@ def run_scan(now: datetime) -> None:
 
 # --------------------------------------------------------------------------- bulk replay
 
+REGISTERED, PRIORITY_SET, TAKEN = "registered", "priority-set", "taken-in-charge"
+QUALIFIED, PLAN_DELIVERED, FIX_DELIVERED = "qualified", "action-plan-delivered", "fix-delivered"
+WAITING, ANSWERED, VALIDATED = "waiting-for-client", "client-answered", "validated"
+REJECTED, REOPENED, CLOSED, CANCELLED = "rejected", "reopened", "closed", "cancelled"
+SLA_KINDS = [k.value for k in sla.EventKind]
+_WITH_DATA = (REGISTERED, PRIORITY_SET, QUALIFIED)  # the events whose data the clocks read
+PICKUP, ACTION_PLAN, FIX, VALIDATION = (
+    sla.Clock.PICKUP,
+    sla.Clock.ACTION_PLAN,
+    sla.Clock.FIX,
+    sla.Clock.VALIDATION,
+)
+CLOCK_ORDER = (PICKUP, ACTION_PLAN, FIX, VALIDATION)
 
-@dataclass
+
 class ClockPlan:
     """One clock after the walk over the events, before any calendar arithmetic (µs, UTC)."""
 
-    clock: sla.Clock
-    start: int
-    allowed: Duration
-    pauses: list[tuple[int, int]] = field(default_factory=list)
-    paused_since: int | None = None
-    stopped_at: int | None = None
+    __slots__ = ("allowed", "clock", "paused_since", "pauses", "start", "stopped_at")
+
+    def __init__(self, clock: sla.Clock, start: int, allowed: Duration) -> None:
+        self.clock = clock
+        self.start = start
+        self.allowed = allowed
+        self.pauses: list[tuple[int, int]] = []
+        self.paused_since: int | None = None
+        self.stopped_at: int | None = None
 
 
-@dataclass
 class Walk:
     """The clocks of one request (in the order ``sla.replay`` keeps them) and its criticity."""
 
-    plans: dict[sla.Clock, ClockPlan]
-    criticity: int | None
+    __slots__ = ("criticity", "plans")
+
+    def __init__(self, plans: dict[sla.Clock, ClockPlan], criticity: int | None) -> None:
+        self.plans = plans
+        self.criticity = criticity
 
 
-CoreEvent = tuple[sla.EventKind, int, Any, Any]  # kind, instant (µs), priority, criticity
+class PolicyTable:
+    """A policy's durations looked up once (the walk asks for them for every request)."""
+
+    def __init__(self, policy: sla.SlaPolicy) -> None:
+        self.policy = policy
+        self.pickup = {p: policy.pickup_duration(p) for p in (None, "critical", "high", "moderate")}
+        self.delivery = {
+            (clock, criticity): policy.delivery_duration(clock, criticity)
+            for clock in (ACTION_PLAN, FIX)
+            for criticity in (None, 1, 2, 3)
+        }
+
+    def pickup_duration(self, priority: Any) -> Duration | None:
+        if priority in self.pickup:
+            return self.pickup[priority]
+        return self.policy.pickup_duration(priority)
+
+    def delivery_duration(self, clock: sla.Clock, criticity: Any) -> Duration | None:
+        found = self.delivery.get((clock, criticity), False)
+        if found is False:
+            return self.policy.delivery_duration(clock, criticity)
+        return found  # type: ignore[return-value]
 
 
-def walk(policy: sla.SlaPolicy, events: Iterable[CoreEvent]) -> Walk:
+CoreEvent = tuple[str, int, Any, Any]  # kind, instant (µs, UTC), priority, criticity
+
+
+def walk(table: PolicyTable, events: Iterable[CoreEvent]) -> Walk:
     """``sla.replay`` without the calendar: where each clock starts, pauses and stops.
 
     Mirrors ``sla.replay`` event for event (same dictionary operations, so the same clock
     order); :func:`settle` then does the arithmetic ``replay`` does inline.
     """
-    E = sla.EventKind
     plans: dict[sla.Clock, ClockPlan] = {}
     registered_at: int | None = None
     criticity: int | None = None
+    policy = table.policy
+
+    def stop(plan: ClockPlan | None, at: int) -> None:
+        if plan is not None and plan.stopped_at is None:
+            if plan.paused_since is not None:
+                plan.pauses.append((plan.paused_since, max(at, plan.paused_since)))
+                plan.paused_since = None
+            plan.stopped_at = at
 
     def start(clock: sla.Clock, at: int, allowed: Duration | None) -> None:
         if allowed is None:
             plans.pop(clock, None)
-            return
-        plans[clock] = ClockPlan(clock, at, allowed)
+        else:
+            plans[clock] = ClockPlan(clock, at, allowed)
 
-    def resume(plan: ClockPlan, at: int) -> None:
-        if plan.paused_since is not None:
-            plan.pauses.append((plan.paused_since, max(at, plan.paused_since)))
-            plan.paused_since = None
-
-    def stop(clock: sla.Clock, at: int) -> None:
-        plan = plans.get(clock)
-        if plan and plan.stopped_at is None:
-            resume(plan, at)
-            plan.stopped_at = at
-
-    def restart_delivery(at: int) -> None:
-        for clock in (sla.Clock.ACTION_PLAN, sla.Clock.FIX):
-            start(clock, at, policy.delivery_duration(clock, criticity))
-
-    for kind, at, priority, event_criticity in sorted(events, key=lambda e: e[1]):
-        if kind is E.REGISTERED:
+    for kind, at, priority, event_criticity in sorted(events, key=itemgetter(1)):
+        if kind == REGISTERED:
             registered_at = at
-            start(sla.Clock.PICKUP, at, policy.pickup_duration(priority))
-        elif kind is E.PRIORITY_SET:
-            pickup = plans.get(sla.Clock.PICKUP)
-            if registered_at is not None:
-                stopped = pickup.stopped_at if pickup else None
-                start(sla.Clock.PICKUP, registered_at, policy.pickup_duration(priority))
-                if stopped is not None and sla.Clock.PICKUP in plans:
-                    plans[sla.Clock.PICKUP].stopped_at = stopped
-        elif kind is E.TAKEN_IN_CHARGE:
-            stop(sla.Clock.PICKUP, at)
-        elif kind is E.QUALIFIED:
-            stop(sla.Clock.PICKUP, at)
+            start(PICKUP, at, table.pickup_duration(priority))
+        elif kind == TAKEN:
+            stop(plans.get(PICKUP), at)
+        elif kind == QUALIFIED:
+            stop(plans.get(PICKUP), at)
             criticity = event_criticity
-            plans.pop(sla.Clock.VALIDATION, None)
-            restart_delivery(at)
-        elif kind is E.ACTION_PLAN_DELIVERED:
-            stop(sla.Clock.ACTION_PLAN, at)
-            start(sla.Clock.VALIDATION, at, policy.validation)
-        elif kind is E.FIX_DELIVERED:
-            stop(sla.Clock.ACTION_PLAN, at)
-            stop(sla.Clock.FIX, at)
-            start(sla.Clock.VALIDATION, at, policy.validation)
-        elif kind is E.WAITING_FOR_CLIENT:
+            plans.pop(VALIDATION, None)
+            start(ACTION_PLAN, at, table.delivery_duration(ACTION_PLAN, criticity))
+            start(FIX, at, table.delivery_duration(FIX, criticity))
+        elif kind == WAITING:
             if policy.pause_while_waiting:
-                for clock in (sla.Clock.ACTION_PLAN, sla.Clock.FIX):
+                for clock in (ACTION_PLAN, FIX):
                     plan = plans.get(clock)
                     if plan and plan.stopped_at is None and plan.paused_since is None:
                         plan.paused_since = at
-        elif kind is E.CLIENT_ANSWERED:
-            for clock in (sla.Clock.ACTION_PLAN, sla.Clock.FIX):
+        elif kind == ANSWERED:
+            for clock in (ACTION_PLAN, FIX):
                 plan = plans.get(clock)
-                if plan:
-                    resume(plan, at)
-        elif kind is E.VALIDATED:
-            stop(sla.Clock.VALIDATION, at)
-        elif kind in (E.REJECTED, E.REOPENED):
-            stop(sla.Clock.VALIDATION, at)
-            restart_delivery(at)
-        elif kind in (E.CLOSED, E.CANCELLED):
-            for clock in list(plans):
-                stop(clock, at)
+                if plan and plan.paused_since is not None:
+                    plan.pauses.append((plan.paused_since, max(at, plan.paused_since)))
+                    plan.paused_since = None
+        elif kind == PLAN_DELIVERED:
+            stop(plans.get(ACTION_PLAN), at)
+            start(VALIDATION, at, policy.validation)
+        elif kind == FIX_DELIVERED:
+            stop(plans.get(ACTION_PLAN), at)
+            stop(plans.get(FIX), at)
+            start(VALIDATION, at, policy.validation)
+        elif kind == PRIORITY_SET:
+            pickup = plans.get(PICKUP)
+            if registered_at is not None:
+                stopped = pickup.stopped_at if pickup else None
+                start(PICKUP, registered_at, table.pickup_duration(priority))
+                if stopped is not None and PICKUP in plans:
+                    plans[PICKUP].stopped_at = stopped
+        elif kind == VALIDATED:
+            stop(plans.get(VALIDATION), at)
+        elif kind in (REJECTED, REOPENED):
+            stop(plans.get(VALIDATION), at)
+            start(ACTION_PLAN, at, table.delivery_duration(ACTION_PLAN, criticity))
+            start(FIX, at, table.delivery_duration(FIX, criticity))
+        elif kind in (CLOSED, CANCELLED):
+            for plan in list(plans.values()):
+                stop(plan, at)
     return Walk(plans, criticity)
 
 
@@ -232,10 +273,42 @@ class Deadlines:
     breached: tuple[str, ...] = ()
 
 
-NO_SLA = Deadlines()
-_I64 = np.int64
-_FAR = np.iinfo(np.int64).max
+COLUMNS = (
+    "pickup_due",
+    "action_plan_due",
+    "fix_due",
+    "validation_due",
+    "next_deadline",
+    "next_alert",
+)
+NONE = int(np.iinfo(np.int64).min)  # "no such instant" in the int64 columns
+_FAR = int(np.iinfo(np.int64).max)
 _WARN_NUM, _WARN_DEN = sla.WARNING_FRACTION.as_integer_ratio()
+
+
+@dataclass
+class Settled:
+    """The stored SLA columns of many requests: int64 µs arrays (NONE for null) and lists."""
+
+    columns: dict[str, np.ndarray]
+    breached: list[tuple[str, ...]]
+
+    @classmethod
+    def empty(cls, n: int) -> Settled:
+        return cls({name: np.full(n, NONE, dtype=np.int64) for name in COLUMNS}, [()] * n)
+
+    def put(self, index: int, found: Deadlines) -> None:
+        for name in COLUMNS:
+            value = getattr(found, name)
+            self.columns[name][index] = NONE if value is None else value
+        self.breached[index] = found.breached
+
+    def deadlines(self, index: int) -> Deadlines:
+        values = {name: int(self.columns[name][index]) for name in COLUMNS}
+        return Deadlines(
+            **{k: None if v == NONE else v for k, v in values.items()},
+            breached=self.breached[index],
+        )
 
 
 def _scale_like_timedelta(us: np.ndarray) -> np.ndarray:
@@ -253,18 +326,16 @@ def _add_many(cal: BusinessCalendar, start: np.ndarray, duration: Duration) -> n
     if duration.unit in (Unit.BUSINESS_DAYS, Unit.CALENDAR_DAYS):
         if not float(amount).is_integer():
             raise sla.SlaError(f"{duration.label_fr()}: days must be a whole number")
-        days = int(amount)
         if duration.unit is Unit.BUSINESS_DAYS:
-            return np.asarray(cal.add_business_days_many(start, days))
-        return np.asarray(cal.add_calendar_days_many(start, days))
+            return np.asarray(cal.add_business_days_many(start, int(amount)))
+        return np.asarray(cal.add_calendar_days_many(start, int(amount)))
     # plain hours and minutes (no preset uses them): the scalar path, instant by instant
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     return np.array(
         [
-            to_us(sla.add_duration(cal, epoch + timedelta(microseconds=int(x)), duration))
+            to_us(sla.add_duration(cal, _EPOCH + timedelta(microseconds=int(x)), duration))
             for x in start
         ],
-        dtype=_I64,
+        dtype=np.int64,
     )
 
 
@@ -273,127 +344,101 @@ def settle(
     walks: Sequence[Walk],
     sent: Sequence[set[tuple[str, str]]],
     now_us: int,
-) -> list[Deadlines]:
+) -> Settled:
     """The calendar arithmetic of ``sla.replay``, ``sla.alerts`` and ``services.recompute`` for
     many requests of one policy at once (bulk calendar calls, same integers as the scalar ones).
     """
     cal = policy.calendar
-    owners: list[int] = []
+    m = len(walks)
+    out = Settled.empty(m)
+    owner_list: list[int] = []
     plans: list[ClockPlan] = []
     for index, walked in enumerate(walks):
         for plan in walked.plans.values():
-            owners.append(index)
+            owner_list.append(index)
             plans.append(plan)
     n = len(plans)
-    start = np.array([p.start for p in plans], dtype=_I64)
+    if not n:
+        return out
+    owners = np.array(owner_list, dtype=np.intp)
+    start = np.fromiter((p.start for p in plans), dtype=np.int64, count=n)
+    code = np.fromiter((CLOCK_ORDER.index(p.clock) for p in plans), dtype=np.int8, count=n)
+    has_stop = np.fromiter((p.stopped_at is not None for p in plans), dtype=bool, count=n)
+    stopped = np.fromiter(
+        (NONE if p.stopped_at is None else p.stopped_at for p in plans), dtype=np.int64, count=n
+    )
+    is_paused = np.fromiter((p.paused_since is not None for p in plans), dtype=bool, count=n)
 
     # base deadline: sla.add_duration, grouped by duration
-    base = np.zeros(n, dtype=_I64)
-    by_duration: dict[tuple[Unit, float], list[int]] = defaultdict(list)
+    base = np.zeros(n, dtype=np.int64)
+    by_duration: dict[Duration, list[int]] = defaultdict(list)
     for i, plan in enumerate(plans):
-        by_duration[(plan.allowed.unit, plan.allowed.amount)].append(i)
-    for indices in by_duration.values():
+        by_duration[plan.allowed].append(i)
+    for duration, indices in by_duration.items():
         picked = np.array(indices, dtype=np.intp)
-        base[picked] = _add_many(cal, start[picked], plans[indices[0]].allowed)
+        base[picked] = _add_many(cal, start[picked], duration)
 
     # REQ-6b: the deadline moves later by the business time spent waiting
-    paused = np.zeros(n, dtype=_I64)
+    due = base
     pause_owner = [i for i, plan in enumerate(plans) for _ in plan.pauses]
     if pause_owner:
-        pa = np.array([a for plan in plans for a, _ in plan.pauses], dtype=_I64)
-        pb = np.array([b for plan in plans for _, b in plan.pauses], dtype=_I64)
+        pa = np.array([a for plan in plans for a, _ in plan.pauses], dtype=np.int64)
+        pb = np.array([b for plan in plans for _, b in plan.pauses], dtype=np.int64)
+        paused = np.zeros(n, dtype=np.int64)
         np.add.at(
             paused, np.array(pause_owner, dtype=np.intp), cal.business_time_between_many(pa, pb)
         )
-    due = base.copy()
-    moved = paused != 0
-    if moved.any():
-        due[moved] = cal.add_business_time_many(base[moved], paused[moved])
+        moved = paused != 0
+        if moved.any():
+            due = base.copy()
+            due[moved] = cal.add_business_time_many(base[moved], paused[moved])
 
-    # 75 % warning of the allowed business time (sla._freeze)
-    warn = due.copy()
-    if n:
-        allowed = cal.business_time_between_many(start, due)
-        warn = np.minimum(cal.add_business_time_many(start, _scale_like_timedelta(allowed)), due)
+    # 75 % of the allowed business time (sla._freeze)
+    allowed = cal.business_time_between_many(start, due)
+    warn = np.minimum(cal.add_business_time_many(start, _scale_like_timedelta(allowed)), due)
 
-    stopped = np.array(
-        [p.stopped_at if p.stopped_at is not None else -1 for p in plans], dtype=_I64
-    )
-    has_stop = np.array([p.stopped_at is not None for p in plans], dtype=bool)
-    is_paused = np.array([p.paused_since is not None for p in plans], dtype=bool)
     running = ~has_stop & ~is_paused
     breached = np.where(has_stop, stopped > due, ~is_paused & (now_us > due))
-    vendor = np.array([p.clock in sla.VENDOR_CLOCKS for p in plans], dtype=bool)
+    vendor = code <= CLOCK_ORDER.index(FIX)
+    live = vendor & running
 
     # alerts still to send (sla.alerts): deferred to the next opening unless urgent
-    crossing: list[int] = []
-    urgent: list[bool] = []
-    alert_owner: list[int] = []
-    due_list, warn_list = due.tolist(), warn.tolist()
+    warn_sent = np.zeros(n, dtype=bool)
+    breach_sent = np.zeros(n, dtype=bool)
     for i, plan in enumerate(plans):
-        if not (vendor[i] and running[i]):
-            continue
-        owner = owners[i]
-        for level, instant in (
-            (sla.AlertLevel.WARNING, warn_list[i]),
-            (sla.AlertLevel.BREACH, due_list[i]),
-        ):
-            if (plan.clock.value, level.value) in sent[owner]:
-                continue
-            crossing.append(instant)
-            urgent.append(walks[owner].criticity == 1 and plan.clock is not sla.Clock.PICKUP)
-            alert_owner.append(owner)
-    next_alert = np.full(len(walks), _FAR, dtype=_I64)
-    if crossing:
-        x = np.array(crossing, dtype=_I64)
+        done = sent[owner_list[i]]
+        if done:
+            warn_sent[i] = (plan.clock.value, "warning") in done
+            breach_sent[i] = (plan.clock.value, "breach") in done
+    criticity_1 = np.fromiter((w.criticity == 1 for w in walks), dtype=bool, count=m)
+    urgent = criticity_1[owners] & (code != 0)
+    pick_w, pick_b = live & ~warn_sent, live & ~breach_sent
+    x = np.concatenate([warn[pick_w], due[pick_b]])
+    if len(x):
         inside = cal.is_open_many(x) | cal.is_open_many(x - 1)
-        send_at = np.where(np.array(urgent) | inside, x, cal.next_opening_many(x))
-        np.minimum.at(next_alert, np.array(alert_owner, dtype=np.intp), send_at)
-    next_deadline = np.full(len(walks), _FAR, dtype=_I64)
-    live = np.nonzero(vendor & running)[0]
-    if len(live):
-        np.minimum.at(next_deadline, np.array(owners, dtype=np.intp)[live], due[live])
-
-    columns: list[dict[sla.Clock, int]] = [{} for _ in walks]
-    late: list[list[str]] = [[] for _ in walks]
-    breached_list = breached.tolist()
-    for i, plan in enumerate(plans):
-        columns[owners[i]][plan.clock] = due_list[i]
-        if breached_list[i]:
-            late[owners[i]].append(plan.clock.value)
-    out = []
-    for index, clocks in enumerate(columns):
-        alert_at, deadline = int(next_alert[index]), int(next_deadline[index])
-        out.append(
-            Deadlines(
-                pickup_due=clocks.get(sla.Clock.PICKUP),
-                action_plan_due=clocks.get(sla.Clock.ACTION_PLAN),
-                fix_due=clocks.get(sla.Clock.FIX),
-                validation_due=clocks.get(sla.Clock.VALIDATION),
-                next_deadline=None if deadline == _FAR else deadline,
-                next_alert=None if alert_at == _FAR else alert_at,
-                breached=tuple(late[index]),
-            )
-        )
+        now_or_urgent = np.concatenate([urgent[pick_w], urgent[pick_b]]) | inside
+        send_at = np.where(now_or_urgent, x, cal.next_opening_many(x))
+        next_alert = np.full(m, _FAR, dtype=np.int64)
+        np.minimum.at(next_alert, np.concatenate([owners[pick_w], owners[pick_b]]), send_at)
+        out.columns["next_alert"] = np.where(next_alert == _FAR, NONE, next_alert)
+    if live.any():
+        next_deadline = np.full(m, _FAR, dtype=np.int64)
+        np.minimum.at(next_deadline, owners[live], due[live])
+        out.columns["next_deadline"] = np.where(next_deadline == _FAR, NONE, next_deadline)
+    for k, name in enumerate(COLUMNS[:4]):
+        mine = code == k
+        out.columns[name][owners[mine]] = due[mine]
+    late: dict[int, list[str]] = defaultdict(list)
+    for i in np.nonzero(breached)[0].tolist():  # in plan order, so in replay's clock order
+        late[owner_list[i]].append(plans[i].clock.value)
+    for index, clocks in late.items():
+        out.breached[index] = tuple(clocks)
     return out
 
 
 # --------------------------------------------------------------------------- bulk recompute
 
-_SLA_KINDS = [k.value for k in sla.EventKind]
-_COLUMNS = (
-    ("pickup_due_at", "pickup_due"),
-    ("action_plan_due_at", "action_plan_due"),
-    ("fix_due_at", "fix_due"),
-    ("validation_due_at", "validation_due"),
-    ("next_deadline_at", "next_deadline"),
-    ("next_alert_at", "next_alert"),
-)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _instant(us: int | None) -> datetime | None:
-    return None if us is None else _EPOCH + timedelta(microseconds=us)
 
 
 def deadlines_of(request: Request) -> Deadlines:
@@ -424,72 +469,142 @@ def _scalar(pk: int, now: datetime) -> Deadlines | None:
         return None
 
 
-def compute_batch(rows: Sequence[tuple[int, str, int]], now: datetime) -> dict[int, Deadlines]:
-    """Deadlines of requests given as (pk, kind, contract_id), from their stored events."""
-    ids = [pk for pk, kind, _ in rows if kind == Kind.ANOMALY]
-    events: dict[int, list[CoreEvent]] = defaultdict(list)
-    history = (
-        RequestEvent.objects.filter(request_id__in=ids, kind__in=_SLA_KINDS)
+def _raw(query: Any) -> list[tuple[Any, ...]]:
+    """Rows of a values_list query without Django's per-value converters (they dominate)."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _of_requests(ids: set[int]) -> Q:
+    """The rows of these requests: a primary-key range when the batch is dense (Django prepares
+    an IN list value by value, which costs more than the query), else the list."""
+    lo, hi = min(ids), max(ids)
+    if hi - lo < 2 * len(ids):
+        return Q(request_id__gte=lo, request_id__lte=hi)
+    return Q(request_id__in=sorted(ids))
+
+
+def _events(ids: set[int]) -> dict[int, list[CoreEvent]]:
+    """The clock events of the requests, as (kind, µs, priority, criticity), in seq order."""
+    query = (
+        RequestEvent.objects.filter(_of_requests(ids), kind__in=SLA_KINDS)
         .order_by("request_id", "seq")
-        .values_list("request_id", "kind", "at", "data")
-    )
-    for request_id, kind, at, data in history.iterator(chunk_size=5000):
-        data = data or {}
-        events[request_id].append(
-            (sla.EventKind(kind), to_us(at), data.get("priority"), data.get("criticity"))
+        .annotate(
+            priority=KeyTextTransform("priority", "data"),
+            criticity=KeyTextTransform("criticity", "data"),
         )
+    )
+    if connection.vendor == "sqlite":  # naive UTC text, parsed below in one NumPy call
+        query = query.annotate(at_text=Cast("at", TextField()))
+        rows = _raw(query.values_list("request_id", "kind", "at_text", "priority", "criticity"))
+    else:
+        rows = _raw(query.values_list("request_id", "kind", "at", "priority", "criticity"))
+    if not rows:
+        return {}
+    if isinstance(rows[0][2], str):
+        instants = np.array([r[2] for r in rows], dtype="datetime64[us]").astype(np.int64).tolist()
+    else:
+        instants = [to_us(r[2]) for r in rows]
+    events: dict[int, list[CoreEvent]] = defaultdict(list)
+    for (request_id, kind, _, priority, criticity), at in zip(rows, instants, strict=True):
+        if request_id in ids:
+            if isinstance(criticity, str):  # PostgreSQL's ->> gives text
+                criticity = int(criticity) if criticity.isdigit() else criticity
+            events[request_id].append((kind, at, priority, criticity))
+    return events
+
+
+def compute_batch(rows: Sequence[tuple[int, str, int]], now: datetime) -> Settled:
+    """Stored SLA columns of requests given as (pk, kind, contract_id), from their events."""
+    out = Settled.empty(len(rows))
+    position = {pk: i for i, (pk, _, _) in enumerate(rows)}
+    ids = {pk for pk, kind, _ in rows if kind == Kind.ANOMALY}
+    if not ids:
+        return out
+    events = _events(ids)
     sent: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for request_id, clock, level in SlaAlert.objects.filter(request_id__in=ids).values_list(
-        "request_id", "clock", "level"
-    ):
-        sent[request_id].add((clock, level))
+    alerts = SlaAlert.objects.filter(_of_requests(ids))
+    for request_id, clock, level in alerts.values_list("request_id", "clock", "level"):
+        if request_id in ids:
+            sent[request_id].add((clock, level))
     contracts = Contract.objects.in_bulk({contract_id for _, _, contract_id in rows})
     groups: dict[tuple[int, str, str], list[int]] = defaultdict(list)
+    contract_of = {}
     for pk, kind, contract_id in rows:
         if kind == Kind.ANOMALY:
             contract = contracts[contract_id]
+            contract_of[pk] = contract
             groups[(contract.offer_version_id, contract.formula, contract.territory)].append(pk)
-    out: dict[int, Deadlines] = {pk: NO_SLA for pk, kind, _ in rows if kind != Kind.ANOMALY}
-    contract_of = {pk: contract_id for pk, _, contract_id in rows}
     now_us = to_us(now)
     for members in groups.values():
         try:
-            policy = services.policy(contracts[contract_of[members[0]]])
-            walks = [walk(policy, events[pk]) for pk in members]
-            results = settle(policy, walks, [sent[pk] for pk in members], now_us)
-            out.update(zip(members, results, strict=True))
+            policy = services.policy(contract_of[members[0]])
+            table = PolicyTable(policy)
+            walks = [walk(table, events.get(pk, ())) for pk in members]
+            found = settle(policy, walks, [sent[pk] for pk in members], now_us)
         except Exception:
             log.exception("bulk recompute failed for %d request(s); one by one", len(members))
             for pk in members:
-                found = _scalar(pk, now)
-                if found is not None:
-                    out[pk] = found
+                one = _scalar(pk, now)
+                if one is not None:
+                    out.put(position[pk], one)
+            continue
+        where = np.array([position[pk] for pk in members], dtype=np.intp)
+        for name in COLUMNS:
+            out.columns[name][where] = found.columns[name]
+        for pk, late in zip(members, found.breached, strict=True):
+            out.breached[position[pk]] = late
     return out
 
 
-def _write(results: dict[int, Deadlines], counts: dict[int, int]) -> None:
+# SQLite stores a datetime as Django writes it, ``str()`` of the naive UTC value
+# ("2026-11-19 09:00:00", with ".ffffff" only when there are microseconds): SQLite formats
+# the integer microseconds itself, which is much faster than doing it in Python.
+_SQLITE_TEXT = (
+    "CASE WHEN %s IS NULL THEN NULL ELSE strftime('%%Y-%%m-%%d %%H:%%M:%%S', %s / 1000000, "
+    "'unixepoch') || CASE WHEN %s %% 1000000 = 0 THEN '' ELSE printf('.%%06d', %s %% 1000000) "
+    "END END"
+)
+
+
+def _write(pks: Sequence[int], counts: Sequence[int], settled: Settled) -> None:
     """One UPDATE per request, kept only if no event was added since it was read (CAS)."""
-    if not results:
+    if not pks:
         return
     meta = Request._meta
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name, _ in _COLUMNS)
+    sqlite = connection.vendor == "sqlite"
+    fields = [meta.get_field(f"{name}_at") for name in COLUMNS]
     breached_field = meta.get_field("breached")
-    # Names come from the model's metadata; every value is a parameter.
+    value = _SQLITE_TEXT if sqlite else "%s"
+    assignments = [f"{quote(f.column)} = {value}" for f in fields]
+    assignments.append(f"{quote(breached_field.column)} = %s")
     table = quote(meta.db_table)
-    assignments += f", {quote(breached_field.column)} = %s"
     where = f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('event_count').column)} = %s"
-    sql = f"UPDATE {table} SET {assignments} WHERE {where}"  # noqa: S608
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [
-        [
-            *(adapt(_instant(getattr(found, attribute))) for _, attribute in _COLUMNS),
-            breached_field.get_db_prep_save(list(found.breached), connection),
-            pk,
-            counts[pk],
-        ]
-        for pk, found in results.items()
-    ]
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
+    columns = []
+    for name in COLUMNS:
+        values = settled.columns[name].tolist()
+        if sqlite:
+            columns.append([None if v == NONE else v for v in values])
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            columns.append(
+                [None if v == NONE else adapt(_EPOCH + timedelta(microseconds=v)) for v in values]
+            )
+    prepared: dict[tuple[str, ...], Any] = {}
+    params = []
+    for i, pk in enumerate(pks):
+        late = settled.breached[i]
+        if late not in prepared:
+            prepared[late] = breached_field.get_db_prep_save(list(late), connection)
+        row: list[Any] = []
+        for column in columns:
+            row.extend((column[i],) * 4 if sqlite else (column[i],))
+        row += [prepared[late], pk, counts[i]]
+        params.append(row)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -497,23 +612,27 @@ def _write(results: dict[int, Deadlines], counts: dict[int, int]) -> None:
 def recompute_all(now: datetime, batch: int = 1000) -> int:
     """Recompute the stored deadlines of every open request; return how many were computed.
 
-    Requests are read in primary-key batches, each in its own transaction; a request changed
-    by a service function meanwhile (new event) keeps what that function stored.
+    Requests are read in primary-key order, ``batch`` rows per transaction (the state is
+    filtered here, not in SQL, so that the scan follows the primary key whatever the planner
+    thinks of the state index); a request changed by a service function meanwhile (new event)
+    keeps what that function stored.
     """
     done = 0
     last = 0
-    open_requests = Request.objects.filter(state__in=OPEN_STATES).order_by("pk")
+    open_states = set(OPEN_STATES)
     while True:
         with transaction.atomic():
             rows = list(
-                open_requests.filter(pk__gt=last).values_list(
-                    "pk", "kind", "contract_id", "event_count"
-                )[:batch]
+                Request.objects.filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "kind", "contract_id", "event_count", "state")[:batch]
             )
             if not rows:
                 break
-            results = compute_batch([(pk, kind, c) for pk, kind, c, _ in rows], now)
-            _write(results, {pk: count for pk, _, _, count in rows})
-        done += len(results)
+            live = [row for row in rows if row[4] in open_states]
+            if live:
+                settled = compute_batch([(pk, kind, c) for pk, kind, c, _, _ in live], now)
+                _write([r[0] for r in live], [r[3] for r in live], settled)
+        done += len(live)
         last = rows[-1][0]
     return done

@@ -363,9 +363,7 @@ def _already_ingested(client_id: int, message_id: str) -> Request | None:
 
 def _note(request: Request, kind: str, data: dict[str, Any], at: datetime) -> None:
     """Append a gate event to the request's audit trail."""
-    locked = services._locked(request)
-    services._record(locked, kind, None, at, data)
-    services._save(locked, at)
+    services.note(request, kind, data, at=at)
 
 
 def _attach(

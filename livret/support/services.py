@@ -12,7 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -201,7 +201,7 @@ def _record(
     payload = {
         "request": request.number,
         "seq": seq,
-        "at": at.isoformat(),
+        "at": _hashed_instant(at),
         "kind": kind,
         "actor": label,
         "data": data or {},
@@ -225,12 +225,17 @@ def _record(
     return event
 
 
+def _hashed_instant(at: datetime) -> str:
+    # The database gives instants back in UTC: hash them in UTC, to the microsecond.
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def event_payload(event: RequestEvent) -> dict[str, Any]:
     """The hashed content of a stored event (what ``livret audit verify`` re-hashes)."""
     return {
         "request": event.request.number if hasattr(event, "request") else None,
         "seq": event.seq,
-        "at": event.at.isoformat(),
+        "at": _hashed_instant(event.at),
         "kind": event.kind,
         "actor": event.actor_label,
         "data": event.data,
@@ -726,6 +731,7 @@ def client_answers(
     request.state_before_wait = ""
     _record(request, "client-answered", user, at, {"text": text})
     _save(request, at)
+    _tell_assignee(request, "Le client a répondu", text)
     return request
 
 
@@ -799,7 +805,33 @@ def comment(
     _save(request, at)
     if not internal and is_vendor(author):
         _mail(request, "reply", "Nouvelle réponse", body)
+    elif not is_vendor(author):
+        _tell_assignee(request, "Nouveau message du client", body)
     return note
+
+
+@transaction.atomic
+def note(
+    request: Request,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    actor: Any = None,
+    at: datetime | None = None,
+    visible_to_client: bool = True,
+) -> Request:
+    """Append an informative event (mail received, …) to the audit trail; no state change."""
+    at = at or timezone.now()
+    request = _locked(request)
+    _record(request, kind, actor, at, data, visible_to_client=visible_to_client)
+    _save(request, at)
+    return request
+
+
+def _tell_assignee(request: Request, subject: str, body: str) -> None:
+    """The client wrote: the technician in charge hears of it at once."""
+    if request.assignee and request.assignee.email:
+        _mail(request, "client-wrote", subject, body, to=[request.assignee.email])
 
 
 # --------------------------------------------------------------------------- attachments

@@ -404,8 +404,8 @@ def test_it_files_a_request_with_channel_api_and_an_acknowledgement(api, persona
     assert created["state"] == "registered"
     assert created["filer"] == "user-a"
     assert created["menu_path"] == "Outils > Export FEC"
-    # Q art. 14: high priority, 6 business hours from Thursday 10:00 → Friday 09:30 Paris
-    assert created["deadlines"]["pickup"] == "2026-11-20T08:30:00Z"
+    # Q art. 14: high priority, 6 business hours from Thursday 10:00 → 17:30 Paris
+    assert created["deadlines"]["pickup"] == "2026-11-19T16:30:00Z"
     assert [e["kind"] for e in created["events"]] == ["registered"]
     stored = Request.objects.get(number=created["number"])
     assert stored.mails.filter(reason="acknowledgement").exists()
@@ -478,9 +478,9 @@ def test_it_shows_deadlines_business_time_left_and_breaches_on_a_frozen_clock(
     assert pickup["running"] and pickup["business_seconds_left"] == 4 * 3600
     assert detail["breached"] == []
 
-    clock.move_to(at("2026-11-19 13:00"))  # lunch 12:30-14:00 does not count
+    clock.move_to(at("2026-11-19 13:00"))  # 2.5 h used before lunch; 14:00-15:30 is left
     pickup = api.get(f"/requests/{request.number}", "user_a").json()["clocks"][0]
-    assert pickup["business_seconds_left"] == 2 * 3600 + 30 * 60
+    assert pickup["business_seconds_left"] == 90 * 60
 
     clock.move_to(at("2026-11-19 16:30"))
     detail = api.get(f"/requests/{request.number}", "user_a").json()
@@ -746,7 +746,7 @@ def test_it_gives_the_compliance_report_per_persona(api, personas, persona, stat
         return
     report = response.json()
     assert report["contract"] == "A-1"
-    assert report["target_percent"] == 75.0
+    assert report["computed_at"].startswith("2026-11-19T09:00")
     (period,) = report["periods"]
     assert period["registered"] == 1 and period["in_time"] == 1
 

@@ -103,6 +103,12 @@ HOURS_CASES = [
      "2026-03-13T16:00:00+01:00", 2, "2026-03-16T10:00:00+01:00", "E Private Fri 17:00"),
     ("expert-on-demand", "support", "private", "metropole",
      "2026-03-10T12:00:00+01:00", 4, "2026-03-10T16:00:00+01:00", "E Private, no lunch gap"),
+    ("expert-on-demand", "maintenance", "connect", "metropole",
+     "2026-03-13T06:30:00+01:00", 1, "2026-03-13T20:30:00+01:00", "E maintenance window"),
+    ("expert-on-demand", "availability", "open", "metropole",
+     "2026-03-10T19:00:00+01:00", 2, "2026-03-11T08:00:00+01:00", "E PRT"),
+    ("quadra-entreprise", "phone", None, "metropole",
+     "2026-03-13T16:30:00+01:00", 1, "2026-03-16T09:30:00+01:00", "Q phone = support hours"),
     # P, C, S: placeholder hours; S follows the overseas client's zone (S §5, §6).
     ("preventcare", "support", None, "metropole",
      "2026-03-13T16:30:00+01:00", 1, "2026-03-16T09:30:00+01:00", "P Friday 17:00"),
@@ -616,3 +622,13 @@ def test_it_adds_in_bulk_over_a_million_instants_like_one_by_one() -> None:
             _dt(int(xs[i])), timedelta(microseconds=int(durations[i]))
         )
         assert int(bulk[i]) == _us(expected)
+
+
+def test_it_refuses_a_deadline_when_the_calendar_stops_opening() -> None:
+    # Open only on public holidays: the holiday library has none after 2100.
+    holidays_only = BusinessCalendar({}, holidays="open-all-day")
+    assert holidays_only.add_business_time(at("2026-12-24T12:00:00+01:00"), H) == at(
+        "2026-12-25T01:00:00+01:00"
+    )
+    with pytest.raises(CalendarError, match="no opening after"):
+        holidays_only.add_business_time(at("2150-01-01T00:00:00Z"), H)

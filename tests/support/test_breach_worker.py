@@ -526,13 +526,14 @@ def test_it_computes_in_bulk_exactly_what_the_scalar_replay_gives(
         pairs = [(c.value, lvl.value) for c in sla.VENDOR_CLOCKS for lvl in sla.AlertLevel]
         sents.append({p for p in pairs if rng.random() < 0.2})
     now = base + timedelta(days=150)
+    table = jobs.PolicyTable(policy)
     walks = [
-        jobs.walk(policy, [(e.kind, to_us(e.at), e.priority, e.criticity) for e in events])
+        jobs.walk(table, [(e.kind.value, to_us(e.at), e.priority, e.criticity) for e in events])
         for events in histories
     ]
     bulk = jobs.settle(policy, walks, sents, to_us(now))
-    for events, sent, found in zip(histories, sents, bulk, strict=True):
-        assert found == scalar_columns(policy, events, sent, now), events
+    for i, (events, sent) in enumerate(zip(histories, sents, strict=True)):
+        assert bulk.deadlines(i) == scalar_columns(policy, events, sent, now), events
 
 
 @pytest.mark.django_db
@@ -618,13 +619,47 @@ def test_it_keeps_what_a_service_function_stored_meanwhile(personas) -> None:
         new=anomaly(),
         at=at("2026-11-19 10:00"),
     )
-    stale = jobs.Deadlines(pickup_due=0, next_alert=0)
-    jobs._write({request.pk: stale}, {request.pk: request.event_count - 1})
+    stale = jobs.Settled.empty(1)
+    stale.put(0, jobs.Deadlines(pickup_due=0, next_alert=0))
+    jobs._write([request.pk], [request.event_count - 1], stale)
     request.refresh_from_db()
     assert request.pickup_due_at == at("2026-11-19 15:30")  # an event was added since: kept
-    jobs._write({request.pk: stale}, {request.pk: request.event_count})
+    jobs._write([request.pk], [request.event_count], stale)
     request.refresh_from_db()
     assert request.pickup_due_at == datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.django_db
+def test_it_stores_instants_exactly_as_django_does(personas) -> None:
+    from django.db import connection
+
+    request = services.file_request(
+        filer=personas.user_a,
+        contract=personas.client_a.contracts.get(),
+        new=anomaly(),
+        at=at("2026-11-19 10:00"),
+    )
+    for instant in (
+        at("2026-11-19 15:30"),
+        at("2026-11-19 15:30") + timedelta(microseconds=7),
+        at("2026-07-01 09:00") + timedelta(microseconds=999_999),
+    ):
+        written = jobs.Settled.empty(1)
+        written.put(0, jobs.Deadlines(next_alert=to_us(instant)))
+        jobs._write([request.pk], [request.event_count], written)
+        request.refresh_from_db()
+        assert request.next_alert_at == instant
+        # the scan compares stored values with Django's parameters: equal means due
+        assert jobs.due_requests(instant) == [request.pk]
+        assert jobs.due_requests(instant - timedelta(microseconds=1)) == []
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT CAST(next_alert_at AS TEXT) FROM support_request WHERE id = %s",
+                    [request.pk],
+                )
+                [(text,)] = cursor.fetchall()
+            assert text == connection.ops.adapt_datetimefield_value(instant)
 
 
 @pytest.mark.django_db

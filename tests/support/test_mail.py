@@ -7,17 +7,13 @@ Every outgoing mail goes through Django's SMTP backend to an aiosmtpd server lis
 from __future__ import annotations
 
 import logging
-import os
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -183,17 +179,21 @@ def test_it_mails_state_changes_and_replies_threaded_under_the_request(personas,
     services.qualify(request, tech, 2, at=at("2026-11-19 11:00"))
     services.comment(request, tech, "Pouvez-vous tester en V8 ?", at=at("2026-11-19 11:10"))
     services.comment(request, personas.user_a, "Note du client", at=at("2026-11-19 11:20"))
-    assert sent() == 4  # acknowledgement, pickup, qualification, the technician's reply
+    # acknowledgement, pickup, qualification, the technician's reply to the client, and the
+    # client's note to the technician in charge
+    assert sent() == 5
     subjects = [subject_of(m) for m in smtp.messages]
     assert subjects == [
         f"[{request.number}] Accusé de réception : La saisie des écritures plante",
         f"[{request.number}] Votre demande est prise en charge",
         f"[{request.number}] Votre demande est qualifiée",
         f"[{request.number}] Nouvelle réponse",
+        f"[{request.number}] Nouveau message du client",
     ]
+    assert smtp.messages[4]["To"] == "tech@vendor.test"
     root = f"<{request.number}@editeur.test>"
     ids = {m["Message-ID"] for m in smtp.messages}
-    assert len(ids) == 4
+    assert len(ids) == 5
     for message in smtp.messages[1:]:
         assert message["In-Reply-To"] == root
         assert message["References"] == root
@@ -510,32 +510,12 @@ def test_it_strips_quoted_text_of_common_mail_programs() -> None:
 # --------------------------------------------------------------------------- command
 
 
-def _livret_mail(*args: str, data_dir: Path, stdin: str) -> subprocess.CompletedProcess[str]:
-    """``livret mail …`` in a subprocess (through ``python -m livret.cli_mail`` until the
-    command is wired into ``livret``'s parser)."""
-    from livret.cli import build_parser
-
-    try:
-        build_parser().parse_args(["mail", *args])
-    except SystemExit:
-        env = {**os.environ, "LIVRET_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
-        return subprocess.run(
-            [sys.executable, "-m", "livret.cli_mail", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            input=stdin,
-            timeout=120,
-            check=False,
-        )
-    return run_livret("mail", *args, data_dir=data_dir, stdin=stdin)
-
-
+@pytest.mark.slow
 def test_it_exits_with_the_codes_an_mta_understands(tmp_path, smtp, monkeypatch) -> None:
     fresh = tmp_path / "unmigrated"
     fresh.mkdir()
     unknown = mail(sender="quelquun@ailleurs.test", subject="Bonjour").as_string()
-    result = _livret_mail("ingest", data_dir=fresh, stdin=unknown)
+    result = run_livret("mail", "ingest", data_dir=fresh, stdin=unknown)
     assert result.returncode == 75, result.stderr  # EX_TEMPFAIL: the MTA will retry
     assert "Traceback" not in result.stderr
 
@@ -543,17 +523,17 @@ def test_it_exits_with_the_codes_an_mta_understands(tmp_path, smtp, monkeypatch)
     data.mkdir()
     migrate = run_livret("manage", "migrate", "--no-input", data_dir=data)
     assert migrate.returncode == 0, migrate.stderr
-    result = _livret_mail("ingest", data_dir=data, stdin=unknown)
+    result = run_livret("mail", "ingest", data_dir=data, stdin=unknown)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("refused")
     for garbage in ("", "pas un message\n", "\x00\x01\x02"):
-        result = _livret_mail("ingest", data_dir=data, stdin=garbage)
+        result = run_livret("mail", "ingest", data_dir=data, stdin=garbage)
         assert result.returncode == 2, (garbage, result.stderr)
         assert "Traceback" not in result.stderr
 
     monkeypatch.setenv("LIVRET_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("LIVRET_SMTP_PORT", str(smtp.port))
-    result = _livret_mail("send-pending", data_dir=data, stdin="")
+    result = run_livret("mail", "send-pending", data_dir=data)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "sent 1 mail(s)"
     assert smtp.recipients() == [["quelquun@ailleurs.test"]]

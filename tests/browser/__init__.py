@@ -1,0 +1,1 @@
+"""Browser tests: the real server driven by the machine's Chromium through Playwright."""
