@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: help run test check lint format typecheck migrations-check bench clean
+.PHONY: help run test screenshots check lint format typecheck migrations-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ run: $(STAMP) ## install, set up the SQLite database with the presets and a demo
 
 test: $(STAMP) ## run the whole test suite (DATABASE_URL=postgres://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+screenshots: $(STAMP) ## refresh docs/screenshots/ from the browser tests
+	LIVRET_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
 check: lint typecheck migrations-check ## ruff, mypy and the migrations check
 

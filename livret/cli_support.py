@@ -269,7 +269,11 @@ def chain_breaks(batch: int = 500) -> Iterator[tuple[str, int, int, Any]]:
 
     last = 0
     while True:
-        requests = list(Request.objects.filter(pk__gt=last).order_by("pk")[:batch])
+        requests = list(
+            Request.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .only("pk", "number", "event_count", "last_event_hash")[:batch]
+        )
         if not requests:
             return
         by_pk = {r.pk: r for r in requests}

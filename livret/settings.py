@@ -181,3 +181,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIVRET_LOG_LEVEL", "INFO")},
 }
+CSRF_FAILURE_VIEW = "livret.web.views.csrf_failure"

@@ -86,3 +86,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     beat = WorkerHeartbeat.objects.order_by("-last_seen").first()
     worker_age = (timezone.now() - beat.last_seen) / timedelta(seconds=1) if beat else None
     return JsonResponse({"database": database, "worker_last_seen_seconds": worker_age})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A French page for a form whose CSRF token is missing or expired (403)."""
+    return render(request, "403_csrf.html", status=403)

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -36,9 +37,10 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 375, "height": 740}
+# Screenshots go to a temporary folder unless LIVRET_SCREENSHOTS_DIR is set: `make
+# screenshots` sets it to docs/screenshots, so a plain test run never rewrites the tree.
 SCREENSHOTS = Path(
-    os.environ.get("LIVRET_SCREENSHOTS_DIR")
-    or Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    os.environ.get("LIVRET_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "livret-screenshots"
 )
 PASSWORDS = {
     "martin": "livret-client-2026",
@@ -214,7 +216,7 @@ def browse(browser: Any, live_server_url: str) -> Iterator[Browse]:
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
-    """Save a PNG of the page under docs/screenshots/ (LIVRET_SCREENSHOTS_DIR overrides)."""
+    """Save a PNG under LIVRET_SCREENSHOTS_DIR (docs/screenshots with `make screenshots`)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
