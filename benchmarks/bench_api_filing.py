@@ -23,6 +23,12 @@ than one starting with ``livret_bench`` so that it can never touch a real or tes
 
 Target (docs/performance.md): at least 200 requests/s and p95 under 50 ms on the 2-core
 machine, load generator included.
+
+``--profile`` adds, after the measured run, a second run of the same load with py-spy
+(``.venv/bin/pip install py-spy``) sampling every gunicorn worker, and prints where the
+workers' CPU time goes (offer parsing, SQL, ORM, SLA replay, ninja/pydantic, logging, …).
+The profiled run is slower (py-spy pauses the workers to sample them); its numbers are not
+the benchmark's.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -170,6 +177,20 @@ def server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Pop
                 process.wait()
 
 
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn master and its workers so far."""
+    pids = [master]
+    with contextlib.suppress(OSError):
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        pids += [int(p) for p in children]
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int) -> dict[str, Any]:
     command = [
         "wrk",
@@ -189,6 +210,90 @@ def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int)
     data["command"] = " ".join([*command[:-3], "-s", "post.lua", url])
     data["wrk_output"] = result.stdout
     return data
+
+
+# py-spy also samples threads blocked in a few waits it does not see as idle; a sample whose
+# innermost frame is one of these is waiting, not computing.
+WAIT_LEAVES = (
+    "Connection.wait (psycopg/",
+    "EpollSelector.select (selectors.py",
+    "_worker (concurrent/futures/thread.py",
+    "wait (threading.py",
+)
+WAITING = "(waiting: PostgreSQL round trips, idle sockets and threads; not CPU)"
+# Where a sample's time goes: the first rule matching any frame of the stack, rules in order.
+PROFILE_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("offer parsed from its TOML text (OfferVersion.offer)", ("offer (livret/offers/models.py",)),
+    (
+        "SLA replay and business calendar (livret.core)",
+        ("livret/core/sla.py", "livret/core/calendar.py"),
+    ),
+    ("audit hash chain", ("livret/core/audit.py",)),
+    (
+        "opening a database connection (a new one per request on SQLite: CONN_MAX_AGE=0)",
+        ("get_new_connection", "init_connection_state"),
+    ),
+    (
+        "SQL execution in the driver (incl. commit; on SQLite also the write-lock waits)",
+        ("django/db/backends/",),
+    ),
+    ("ORM: building queries and model instances", ("django/db/",)),
+    ("logging (gunicorn access log, warnings)", ("logging/",)),
+    ("ninja and pydantic (parse, validate, render JSON)", ("ninja/", "pydantic")),
+    ("gunicorn (HTTP parsing, sockets)", ("gunicorn/",)),
+    ("Django request handling and middleware", ("django/",)),
+]
+
+
+def profile_breakdown(raw: Path) -> list[tuple[str, float]]:
+    """Share of the sampled CPU time per PROFILE_RULES category (py-spy raw format)."""
+    totals: dict[str, int] = {}
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        leaf = stack.rsplit(";", 1)[-1]
+        category = (
+            WAITING
+            if leaf.startswith(WAIT_LEAVES)
+            else next(
+                (name for name, patterns in PROFILE_RULES if any(p in stack for p in patterns)),
+                "other",
+            )
+        )
+        totals[category] = totals.get(category, 0) + int(count)
+    whole = sum(totals.values()) or 1
+    return sorted(((k, 100 * v / whole) for k, v in totals.items()), key=lambda kv: -kv[1])
+
+
+def profiled_run(
+    url: str, script: Path, server_pid: int, out: Path, args: argparse.Namespace
+) -> list[tuple[str, float]]:
+    spy = shutil.which("py-spy") or str(Path(PYTHON).parent / "py-spy")
+    seconds = args.profile_seconds
+    recorder = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "-d",
+            str(seconds + 1),
+            "-o",
+            str(out),
+            "-p",
+            str(server_pid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)
+    wrk(url, script, seconds=seconds, connections=args.connections, threads=args.threads)
+    recorder.wait(timeout=120)
+    return profile_breakdown(out)
 
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -215,8 +320,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             script.write_text(LUA.replace("__TOKEN__", token).replace("__BODY__", body))
             port = free_port()
             url = f"http://127.0.0.1:{port}/api/requests"
-            with server(env, port, data_dir / "serve.log"):
+            with server(env, port, data_dir / "serve.log") as process:
                 wrk(url, script, seconds=5, connections=args.connections, threads=args.threads)
+                cpu_before = server_cpu_seconds(process.pid)
+                wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 result = wrk(
                     url,
                     script,
@@ -224,6 +331,27 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                     connections=args.connections,
                     threads=args.threads,
                 )
+                wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                served = max(result["requests"], 1)
+                result["server_cpu_ms_per_request"] = (
+                    1000 * (server_cpu_seconds(process.pid) - cpu_before) / served
+                )
+                result["wrk_cpu_ms_per_request"] = (
+                    1000
+                    * (
+                        wrk_after.ru_utime
+                        + wrk_after.ru_stime
+                        - wrk_before.ru_utime
+                        - wrk_before.ru_stime
+                    )
+                    / served
+                )
+                result["load_average"] = os.getloadavg()
+                if args.profile:
+                    raw = data_dir / f"profile-{backend}.txt"
+                    result["profile"] = profiled_run(url, script, process.pid, raw, args)
+                    if args.keep:
+                        print(f"# py-spy samples: {raw}", file=sys.stderr)
             filed = django_eval(
                 "from livret.support.models import Request\n"
                 "print(Request.objects.filter(channel='api').count())",
@@ -245,6 +373,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--profile", action="store_true", help="then profile a run with py-spy")
+    parser.add_argument("--profile-seconds", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -256,19 +386,30 @@ def main() -> None:
     info = machine()
     print(f"# {info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['wrk']}")
     print(f"# {results[0]['command'] if results else ''}")
-    print("| database | requests/s | p50 ms | p95 ms | p99 ms | max ms | non-201 | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| database | requests/s | p50 ms | p95 ms | p99 ms | max ms | non-201 | errors "
+        "| server CPU ms/request | wrk CPU ms/request | load average (1 min) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
         print(
             f"| {r['backend']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
-            f"| {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['non_2xx']} | {errors} |"
+            f"| {r['p99_ms']:.1f} | {r['max_ms']:.0f} | {r['non_2xx']} | {errors} "
+            f"| {r['server_cpu_ms_per_request']:.1f} | {r['wrk_cpu_ms_per_request']:.2f} "
+            f"| {r['load_average'][0]:.1f} |"
         )
     for r in results:
         print(
             f"# {r['backend']}: {r['requests']} answers in {r['seconds']:.1f} s; "
-            f"{r['filed_in_database']} requests in the database (warm-up included)"
+            f"{r['filed_in_database']} requests in the database (warm-up and profiled run "
+            "included)"
         )
+    for r in results:
+        if "profile" in r:
+            print(f"\n## where the workers' CPU time goes ({r['backend']}, py-spy)")
+            for name, share in r["profile"]:
+                print(f"- {share:4.1f} %  {name}")
 
 
 if __name__ == "__main__":

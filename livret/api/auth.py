@@ -46,6 +46,8 @@ def create_token(user: Any, name: str = "") -> str:
     if not user.is_active:
         raise TokenError(f"user {user.get_username()!r} is deactivated")
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # `livret token revoke -abc…` would read as an option
+        token = secrets.token_urlsafe(32)
     ApiToken.objects.create(
         user=user,
         name=(name or "api")[:100],

@@ -314,10 +314,10 @@ def _summary(req: Request) -> dict[str, Any]:
         "assignee": _username(req.assignee),
         "priority_line": req.priority_line,
         "billable": req.billable,
-        "registered_at": req.registered_at,
-        "picked_up_at": req.picked_up_at,
-        "closed_at": req.closed_at,
-        "next_deadline_at": req.next_deadline_at,
+        "registered_at": _utc(req.registered_at),
+        "picked_up_at": _utc(req.picked_up_at),
+        "closed_at": _utc(req.closed_at),
+        "next_deadline_at": _utc(req.next_deadline_at),
         "breached": req.breached,
     }
 
@@ -418,10 +418,10 @@ def _detail(user: Any, req: Request, *, new: bool = False) -> dict[str, Any]:
         "not_an_anomaly": req.not_an_anomaly,
         "eligibility_issues": req.eligibility_issues,
         "deadlines": {
-            "pickup": req.pickup_due_at,
-            "action_plan": req.action_plan_due_at,
-            "fix": req.fix_due_at,
-            "validation": req.validation_due_at,
+            "pickup": _utc(req.pickup_due_at),
+            "action_plan": _utc(req.action_plan_due_at),
+            "fix": _utc(req.fix_due_at),
+            "validation": _utc(req.validation_due_at),
         },
         "clocks": clocks,
         "attachments": []

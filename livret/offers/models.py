@@ -49,5 +49,13 @@ class OfferVersion(models.Model):
 
     @cached_property
     def offer(self) -> Offer:
-        """The validated offer (the stored text was valid when imported)."""
-        return load_offer_text(self.source_text, f"{self.offer_id}@v{self.number}").offer
+        """The validated offer, parsed once per process (a version's text never changes)."""
+        offer = _PARSED.get(self.digest)
+        if offer is None:
+            offer = load_offer_text(self.source_text, f"{self.offer_id}@v{self.number}").offer
+            _PARSED[self.digest] = offer
+        return offer
+
+
+# Parsed offers by digest: versions are immutable (OFF-5), so the cache never goes stale.
+_PARSED: dict[str, Offer] = {}

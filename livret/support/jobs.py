@@ -133,6 +133,7 @@ PICKUP, ACTION_PLAN, FIX, VALIDATION = (
     sla.Clock.VALIDATION,
 )
 CLOCK_ORDER = (PICKUP, ACTION_PLAN, FIX, VALIDATION)
+_CLOCK_CODE = {clock: code for code, clock in enumerate(CLOCK_ORDER)}
 
 
 class ClockPlan:
@@ -362,7 +363,7 @@ def settle(
         return out
     owners = np.array(owner_list, dtype=np.intp)
     start = np.fromiter((p.start for p in plans), dtype=np.int64, count=n)
-    code = np.fromiter((CLOCK_ORDER.index(p.clock) for p in plans), dtype=np.int8, count=n)
+    code = np.fromiter((_CLOCK_CODE[p.clock] for p in plans), dtype=np.int8, count=n)
     has_stop = np.fromiter((p.stopped_at is not None for p in plans), dtype=bool, count=n)
     stopped = np.fromiter(
         (NONE if p.stopped_at is None else p.stopped_at for p in plans), dtype=np.int64, count=n
@@ -371,12 +372,12 @@ def settle(
 
     # base deadline: sla.add_duration, grouped by duration
     base = np.zeros(n, dtype=np.int64)
-    by_duration: dict[Duration, list[int]] = defaultdict(list)
+    by_duration: dict[int, list[int]] = defaultdict(list)  # the policy's Duration objects
     for i, plan in enumerate(plans):
-        by_duration[plan.allowed].append(i)
-    for duration, indices in by_duration.items():
+        by_duration[id(plan.allowed)].append(i)
+    for indices in by_duration.values():
         picked = np.array(indices, dtype=np.intp)
-        base[picked] = _add_many(cal, start[picked], duration)
+        base[picked] = _add_many(cal, start[picked], plans[indices[0]].allowed)
 
     # REQ-6b: the deadline moves later by the business time spent waiting
     due = base
@@ -584,27 +585,23 @@ def _write(pks: Sequence[int], counts: Sequence[int], settled: Settled) -> None:
     table = quote(meta.db_table)
     where = f"{quote(meta.pk.column)} = %s AND {quote(meta.get_field('event_count').column)} = %s"
     sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {where}"  # noqa: S608
-    columns = []
+    arguments: list[list[Any]] = []
     for name in COLUMNS:
-        values = settled.columns[name].tolist()
-        if sqlite:
-            columns.append([None if v == NONE else v for v in values])
+        values = settled.columns[name].astype(object)
+        values[settled.columns[name] == NONE] = None
+        if sqlite:  # the SQL formats the integer; each expression reads it four times
+            arguments.extend([values.tolist()] * 4)
         else:
             adapt = connection.ops.adapt_datetimefield_value
-            columns.append(
-                [None if v == NONE else adapt(_EPOCH + timedelta(microseconds=v)) for v in values]
+            arguments.append(
+                [None if v is None else adapt(_EPOCH + timedelta(microseconds=v)) for v in values]
             )
     prepared: dict[tuple[str, ...], Any] = {}
-    params = []
-    for i, pk in enumerate(pks):
-        late = settled.breached[i]
+    for late in settled.breached:
         if late not in prepared:
             prepared[late] = breached_field.get_db_prep_save(list(late), connection)
-        row: list[Any] = []
-        for column in columns:
-            row.extend((column[i],) * 4 if sqlite else (column[i],))
-        row += [prepared[late], pk, counts[i]]
-        params.append(row)
+    arguments += [[prepared[late] for late in settled.breached], list(pks), list(counts)]
+    params = list(zip(*arguments, strict=True))
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

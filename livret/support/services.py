@@ -158,9 +158,17 @@ def sla_state(request: Request, events: Iterable[RequestEvent] | None = None) ->
 
 
 def recompute(
-    request: Request, now: datetime | None = None, events: Iterable[RequestEvent] | None = None
+    request: Request,
+    now: datetime | None = None,
+    events: Iterable[RequestEvent] | None = None,
+    *,
+    new: bool = False,
 ) -> None:
-    """Store the deadlines the event history gives (not saved: the caller saves)."""
+    """Store the deadlines the event history gives (not saved: the caller saves).
+
+    ``new``: the request was created in this transaction, so it has no alert yet and
+    ``events`` are all its events (two queries saved on the filing path).
+    """
     now = now or timezone.now()
     state = sla_state(request, events)
     clocks = state.clocks
@@ -175,12 +183,9 @@ def recompute(
     request.next_deadline_at = state.next_deadline()
     request.breached = [c.value for c in state.breached_clocks(now)]
     sent = (
-        {
-            (sla.Clock(a.clock), sla.AlertLevel(a.level))
-            for a in request.alerts.all()  # empty for a new request
-        }
-        if request.pk
-        else set()
+        set()
+        if new or not request.pk
+        else {(sla.Clock(a.clock), sla.AlertLevel(a.level)) for a in request.alerts.all()}
     )
     planned = sla.alerts(policy(request.contract), state, sent) if clocks else []
     request.next_alert_at = planned[0].send_at if planned else None
@@ -333,7 +338,6 @@ def _validate_new(new: NewRequest) -> None:
         raise ServiceError("invalid", f"priorité inconnue « {new.priority} »", field="priority")
 
 
-@transaction.atomic
 def file_request(
     *,
     filer: Any,
@@ -350,49 +354,58 @@ def file_request(
     member = membership(filer)
     if not (member and member.client_id == contract.client_id):
         raise NotAllowed("not-your-contract", "ce contrat n'est pas celui de votre organisation")
+    # Everything read-only happens before the write transaction: on SQLite that transaction
+    # holds the database's single write lock, so it must be short.
     formula = contract.offer_version.offer.formulas[contract.formula]
-    request = Request.objects.create(
-        client_id=contract.client_id,
-        contract=contract,
-        kind=new.kind,
-        channel=channel,
-        title=new.title.strip(),
-        description=new.description,
-        context=new.context,
-        error_messages=new.error_messages,
-        menu_path=new.menu_path,
-        priority=new.priority,
-        filer=filer,
-        filer_email=filer_email or filer.email,
-        priority_line=formula.priority_line,
-        eligibility_issues=eligibility_issues(contract),
-        billable=new.kind == Kind.OUT_OF_SCOPE,
-        registered_at=at,
-    )
-    request.number = f"DEM-{at.year}-{request.pk:06d}"
-    _record(
-        request,
-        "registered",
-        recorded_by or filer,
-        at,
-        {"priority": new.priority, "kind": new.kind, "channel": channel},
-    )
-    if request.eligibility_issues:
-        _record(request, "eligibility-flagged", None, at, {"issues": request.eligibility_issues})
-    _save(request, at)
-    due = request.pickup_due_at
-    promise = (
-        f"Délai de prise en charge : au plus tard le {timezone.localtime(due):%d/%m/%Y à %H:%M}."
-        if due
-        else "Cette demande n'entre pas dans les engagements de délai de prise en charge."
-    )
-    _mail(
-        request,
-        "acknowledgement",
-        f"Accusé de réception : {request.title}",
-        f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
-        f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
-    )
+    issues = eligibility_issues(contract)
+    policy(contract)  # warm the per-process cache outside the lock
+    with transaction.atomic():
+        request = Request.objects.create(
+            client_id=contract.client_id,
+            contract=contract,
+            kind=new.kind,
+            channel=channel,
+            title=new.title.strip(),
+            description=new.description,
+            context=new.context,
+            error_messages=new.error_messages,
+            menu_path=new.menu_path,
+            priority=new.priority,
+            filer=filer,
+            filer_email=filer_email or filer.email,
+            priority_line=formula.priority_line,
+            eligibility_issues=issues,
+            billable=new.kind == Kind.OUT_OF_SCOPE,
+            registered_at=at,
+        )
+        request.number = f"DEM-{at.year}-{request.pk:06d}"
+        events = [
+            _record(
+                request,
+                "registered",
+                recorded_by or filer,
+                at,
+                {"priority": new.priority, "kind": new.kind, "channel": channel},
+            )
+        ]
+        if issues:
+            events.append(_record(request, "eligibility-flagged", None, at, {"issues": issues}))
+        recompute(request, at, events, new=True)
+        request.save()
+        due = request.pickup_due_at
+        promise = (
+            f"Délai de prise en charge : au plus tard le "
+            f"{timezone.localtime(due):%d/%m/%Y à %H:%M}."
+            if due
+            else "Cette demande n'entre pas dans les engagements de délai de prise en charge."
+        )
+        _mail(
+            request,
+            "acknowledgement",
+            f"Accusé de réception : {request.title}",
+            f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
+            f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
+        )
     return request
 
 

@@ -849,8 +849,8 @@ def test_it_accepts_the_browser_session_with_csrf(personas, clock) -> None:
     assert browser.get("/api/requests").status_code == 200
     refused = browser.post("/api/requests", body, content_type="application/json")
     assert_error(refused, 403, "csrf-failed")
-    browser.get("/connexion/")  # sets the CSRF cookie
-    csrf = browser.cookies["csrftoken"].value
+    csrf = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"  # a 32-character CSRF secret, as a page would set
+    browser.cookies["csrftoken"] = csrf
     accepted = browser.post(
         "/api/requests", body, content_type="application/json", headers={"X-CSRFToken": csrf}
     )

@@ -421,7 +421,9 @@ def test_it_sends_each_alert_once_with_two_workers_at_once(worker_env, tmp_path)
     for worker, (_, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, err
         assert "failed" not in err, err  # no row needed the unique constraint as a last resort
-    assert sum(int(out.strip()) for out, _ in outputs) == n
+    counts = [int(out.split()[-1]) for out, _ in outputs]
+    print("alerts recorded by each worker:", counts)
+    assert sum(counts) == n
     found = counted(worker_env)
     assert len(found["alerts"]) == n
     assert len({(r, c, lvl) for r, c, lvl in found["alerts"]}) == n
