@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "livret.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "livret.api.errors.JsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "livret.urls"

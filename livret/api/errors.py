@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -27,7 +29,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         first = exc.errors[0] if exc.errors else {}
-        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or "body"
+        loc = tuple(first.get("loc", ()))
+        # ninja prefixes body fields with the handler's parameter name: ("body", "payload", f)
+        path = loc[2:] if loc[:1] == ("body",) and len(loc) > 2 else loc[1:]
+        field = ".".join(str(p) for p in path) or "body"
         message = f"{field}: {first.get('msg', 'invalid value')}"
         return api.create_response(
             request,
@@ -43,6 +48,40 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return api.create_response(
-            request, {"code": "error", "message": str(exc)}, status=exc.status_code
+        code = {400: "bad-request", 403: "forbidden", 404: "not-found"}.get(
+            exc.status_code, "error"
         )
+        if str(exc).startswith("Cannot parse request body"):
+            code, message = "bad-json", "the request body is not valid JSON"
+        else:
+            message = str(exc)
+        return api.create_response(
+            request, {"code": code, "message": message}, status=exc.status_code
+        )
+
+
+class JsonErrorsMiddleware:
+    """Under /api/, Django's own 404 and 405 answers become JSON errors like the others."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response: HttpResponse = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code, message = (
+                ("not-found", f"no API route {request.path}")
+                if response.status_code == 404
+                else ("method-not-allowed", f"{request.method} is not allowed on {request.path}")
+            )
+            json_response = JsonResponse(
+                {"code": code, "message": message}, status=response.status_code
+            )
+            if "Allow" in response:
+                json_response["Allow"] = response["Allow"]
+            return json_response
+        return response

@@ -762,9 +762,11 @@ class BusinessCalendar:
 
     def business_us_between(self, a_us: int, b_us: int) -> int:
         """Business time (µs) between two epoch-microsecond instants."""
-        lo, hi = min(a_us, b_us), max(a_us, b_us)
-        self._cover(lo)
-        tables = self._cover(hi)  # grows the contiguous block, which still holds lo
+        lo, hi = (a_us, b_us) if a_us <= b_us else (b_us, a_us)
+        tables = self._tables
+        if tables is None or not (tables.lo <= lo and hi < tables.hi):
+            self._cover(lo)
+            tables = self._cover(hi)  # grows the contiguous block, which still holds lo
         elapsed = self._elapsed_us(tables, hi) - self._elapsed_us(tables, lo)
         return elapsed if b_us >= a_us else -elapsed
 
