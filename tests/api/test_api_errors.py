@@ -38,7 +38,7 @@ def test_it_names_the_missing_field_without_the_parameter_name(client, auth, per
     contract = personas.client_a.contracts.get()
     response = client.post(
         "/api/requests",
-        {"contract": contract.pk, "kind": "anomaly"},
+        {"contract_id": contract.pk, "kind": "anomaly"},
         content_type="application/json",
         headers=auth,
     )
