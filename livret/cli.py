@@ -315,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("LIVRET_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("LIVRET_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("LIVRET_WEB_WORKERS", "2")))
-    p.add_argument("--threads", type=int, default=int(os.environ.get("LIVRET_WEB_THREADS", "4")))
+    # One thread per process: measured faster than threads on 2 cores (docs/performance.md).
+    p.add_argument("--threads", type=int, default=int(os.environ.get("LIVRET_WEB_THREADS", "1")))
     p.add_argument("--with-worker", action="store_true", help="also start one background worker")
     p.set_defaults(handler=cmd_serve)
 

@@ -93,3 +93,14 @@ def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 costs ~0.5 s a hash by design; tests use a fast hasher (production: argon2,
     checked by tests/accounts/test_accounts.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_policy_caches():  # type: ignore[no-untyped-def]
+    """Policies are cached per offer-version id; a rolled-back test lets the next one reuse an
+    id for another version (never in production, where ids are not reused)."""
+    yield
+    from livret.support import services
+
+    services._policy_for_version.cache_clear()
+    services._calendar.cache_clear()

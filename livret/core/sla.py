@@ -368,15 +368,19 @@ class Alert:
     level: AlertLevel
     due_at: datetime  # the instant the threshold is crossed
     send_at: datetime  # when to send (deferred to the next opening, except criticity 1)
+    started_at: datetime  # the run of the clock it belongs to (a restarted clock warns again)
 
 
 def alerts(
-    policy: SlaPolicy, state: SlaState, already_sent: set[tuple[Clock, AlertLevel]]
+    policy: SlaPolicy,
+    state: SlaState,
+    already_sent: set[tuple[Clock, AlertLevel, datetime]],
 ) -> list[Alert]:
     """The alerts still to send for the running vendor clocks, earliest first.
 
     Outside the support calendar's hours, only criticity-1 warnings go out at once; the rest
-    wait for the next opening.
+    wait for the next opening. ``already_sent`` holds (clock, level, clock start): a clock that
+    restarts (rejected delivery, reopening) warns again for its new run.
     """
     out: list[Alert] = []
     for clock, clock_state in state.clocks.items():
@@ -386,13 +390,13 @@ def alerts(
             (AlertLevel.WARNING, clock_state.warn_at),
             (AlertLevel.BREACH, clock_state.due_at),
         ):
-            if (clock, level) in already_sent:
+            if (clock, level, clock_state.started_at) in already_sent:
                 continue
             urgent = state.criticity == 1 and clock is not Clock.PICKUP
             send_at = crossing
             if not urgent and not _inside_hours(policy.calendar, crossing):
                 send_at = policy.calendar.next_opening(crossing)
-            out.append(Alert(clock, level, crossing, send_at))
+            out.append(Alert(clock, level, crossing, send_at, clock_state.started_at))
     return sorted(out, key=lambda a: a.send_at)
 
 

@@ -343,7 +343,7 @@ def _add_many(cal: BusinessCalendar, start: np.ndarray, duration: Duration) -> n
 def settle(
     policy: sla.SlaPolicy,
     walks: Sequence[Walk],
-    sent: Sequence[set[tuple[str, str]]],
+    sent: Sequence[set[tuple[str, str, int | None]]],
     now_us: int,
 ) -> Settled:
     """The calendar arithmetic of ``sla.replay``, ``sla.alerts`` and ``services.recompute`` for
@@ -409,8 +409,8 @@ def settle(
     for i, plan in enumerate(plans):
         done = sent[owner_list[i]]
         if done:
-            warn_sent[i] = (plan.clock.value, "warning") in done
-            breach_sent[i] = (plan.clock.value, "breach") in done
+            warn_sent[i] = (plan.clock.value, "warning", plan.start) in done
+            breach_sent[i] = (plan.clock.value, "breach", plan.start) in done
     criticity_1 = np.fromiter((w.criticity == 1 for w in walks), dtype=bool, count=m)
     urgent = criticity_1[owners] & (code != 0)
     pick_w, pick_b = live & ~warn_sent, live & ~breach_sent
@@ -525,11 +525,12 @@ def compute_batch(rows: Sequence[tuple[int, str, int]], now: datetime) -> Settle
     if not ids:
         return out
     events = _events(ids)
-    sent: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    sent: dict[int, set[tuple[str, str, int | None]]] = defaultdict(set)
     alerts = SlaAlert.objects.filter(_of_requests(ids))
-    for request_id, clock, level in alerts.values_list("request_id", "clock", "level"):
+    rows_sent = alerts.values_list("request_id", "clock", "level", "clock_started_at")
+    for request_id, clock, level, started in rows_sent:
         if request_id in ids:
-            sent[request_id].add((clock, level))
+            sent[request_id].add((clock, level, to_us(started) if started else None))
     contracts = Contract.objects.in_bulk({contract_id for _, _, contract_id in rows})
     groups: dict[tuple[int, str, str], list[int]] = defaultdict(list)
     contract_of = {}

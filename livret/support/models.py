@@ -209,17 +209,20 @@ class Comment(models.Model):
 
 
 class SlaAlert(models.Model):
-    """A 75 % warning or a breach alert, sent once per request, clock and level."""
+    """A 75 % warning or a breach alert, sent once per request, clock run and level."""
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="alerts")
     clock = models.CharField(max_length=20)
     level = models.CharField(max_length=10)
+    clock_started_at = models.DateTimeField(null=True, help_text="the run of the clock warned")
     crossed_at = models.DateTimeField()
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["request", "clock", "level"], name="sla_alert_once"),
+            models.UniqueConstraint(
+                fields=["request", "clock", "level", "clock_started_at"], name="sla_alert_once"
+            ),
         ]
 
 

@@ -182,13 +182,17 @@ def recompute(
     request.validation_due_at = due(sla.Clock.VALIDATION)
     request.next_deadline_at = state.next_deadline()
     request.breached = [c.value for c in state.breached_clocks(now)]
-    sent = (
-        set()
-        if new or not request.pk
-        else {(sla.Clock(a.clock), sla.AlertLevel(a.level)) for a in request.alerts.all()}
-    )
+    sent = set() if new or not request.pk else _sent(request)
     planned = sla.alerts(policy(request.contract), state, sent) if clocks else []
     request.next_alert_at = planned[0].send_at if planned else None
+
+
+def _sent(request: Request) -> set[tuple[sla.Clock, sla.AlertLevel, datetime]]:
+    """Alerts already recorded, keyed by clock, level and the clock run they warned."""
+    return {
+        (sla.Clock(a.clock), sla.AlertLevel(a.level), a.clock_started_at)
+        for a in request.alerts.all()
+    }
 
 
 def _record(
@@ -916,7 +920,7 @@ def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
         request.save(update_fields=["next_alert_at"])
         return []
     state = sla_state(request)
-    sent = {(sla.Clock(a.clock), sla.AlertLevel(a.level)) for a in request.alerts.all()}
+    sent = _sent(request)
     created: list[SlaAlert] = []
     for alert in sla.alerts(policy(request.contract), state, sent):
         if alert.send_at > now:
@@ -926,6 +930,7 @@ def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
                 request=request,
                 clock=alert.clock.value,
                 level=alert.level.value,
+                clock_started_at=alert.started_at,
                 crossed_at=alert.due_at,
                 created_at=now,
             )
@@ -939,6 +944,10 @@ def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
         )
         _queue_alert_mail(request, alert)
     recompute(request, now)
+    # A breach alert recorded at the very deadline instant still marks the clock breached.
+    for alert in created:
+        if alert.level == sla.AlertLevel.BREACH and alert.clock not in request.breached:
+            request.breached = [*request.breached, alert.clock]
     request.save()
     return created
 

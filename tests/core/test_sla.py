@@ -228,7 +228,9 @@ def test_it_warns_at_75_percent_and_defers_non_urgent_warnings_to_the_next_openi
         (AlertLevel.BREACH, at("2026-11-20 16:00")),
     ]
     # sent once each: nothing planned again for what was sent
-    assert alerts(pol, state, {(Clock.PICKUP, AlertLevel.WARNING)})[0].level is AlertLevel.BREACH
+    started = state.clocks[Clock.PICKUP].started_at
+    sent = {(Clock.PICKUP, AlertLevel.WARNING, started)}
+    assert alerts(pol, state, sent)[0].level is AlertLevel.BREACH
     # a fix deadline at 24:00 is reached outside hours: the breach waits for Monday 09:00
     events = [
         registered(at("2026-11-16 09:00"), "high"),
@@ -294,3 +296,22 @@ def test_it_orders_the_queue_private_first_then_by_deadline() -> None:
         "open-urgent",
         "open-later",
     ]
+
+
+def test_it_warns_again_when_a_rejected_fix_restarts_its_clock() -> None:
+    pol = policy("eksae-contact")
+    first = [
+        registered(at("2026-11-16 09:00")),
+        Event(EventKind.QUALIFIED, at("2026-11-16 10:00"), criticity=2),
+    ]
+    run1 = replay(pol, first).clocks[Clock.FIX].started_at
+    sent = {(Clock.FIX, level, run1) for level in AlertLevel}
+    assert not [a for a in alerts(pol, replay(pol, first), sent) if a.clock is Clock.FIX]
+    restarted = [
+        *first,
+        Event(EventKind.FIX_DELIVERED, at("2026-11-18 11:00")),
+        Event(EventKind.REJECTED, at("2026-11-19 11:00")),
+    ]
+    again = [a for a in alerts(pol, replay(pol, restarted), sent) if a.clock is Clock.FIX]
+    assert [a.level for a in again] == [AlertLevel.WARNING, AlertLevel.BREACH]
+    assert all(a.started_at == at("2026-11-19 11:00") for a in again)

@@ -455,7 +455,10 @@ def test_it_sends_the_alert_after_a_worker_killed_mid_transaction(worker_env) ->
 
 
 def scalar_columns(
-    policy: sla.SlaPolicy, events: list[sla.Event], sent: set[tuple[str, str]], now: datetime
+    policy: sla.SlaPolicy,
+    events: list[sla.Event],
+    sent: set[tuple[str, str, int]],
+    now: datetime,
 ) -> jobs.Deadlines:
     """What services.recompute stores, from the scalar core (the reference)."""
     state = sla.replay(policy, events)
@@ -464,7 +467,11 @@ def scalar_columns(
     def due(clock: sla.Clock) -> int | None:
         return to_us(clocks[clock].due_at) if clock in clocks else None
 
-    done = {(sla.Clock(c), sla.AlertLevel(lvl)) for c, lvl in sent}
+    epoch = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+    done = {
+        (sla.Clock(c), sla.AlertLevel(lvl), epoch + timedelta(microseconds=started))
+        for c, lvl, started in sent
+    }
     planned = sla.alerts(policy, state, done) if clocks else []
     deadline = state.next_deadline()
     return jobs.Deadlines(
@@ -524,9 +531,20 @@ def test_it_computes_in_bulk_exactly_what_the_scalar_replay_gives(
     histories, sents = [], []
     for _ in range(400):
         start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 260))
-        histories.append(random_history(rng, start))
-        pairs = [(c.value, lvl.value) for c in sla.VENDOR_CLOCKS for lvl in sla.AlertLevel]
-        sents.append({p for p in pairs if rng.random() < 0.2})
+        events = random_history(rng, start)
+        histories.append(events)
+        # alerts recorded for the clock's current run count; those of an earlier run do not
+        runs = sla.replay(policy, events).clocks
+        sent = set()
+        for clock, state in runs.items():
+            for level in sla.AlertLevel:
+                roll = rng.random()
+                if roll < 0.2:
+                    sent.add((clock.value, level.value, to_us(state.started_at)))
+                elif roll < 0.3:
+                    earlier = state.started_at - timedelta(hours=1)
+                    sent.add((clock.value, level.value, to_us(earlier)))
+        sents.append(sent)
     now = base + timedelta(days=150)
     table = jobs.PolicyTable(policy)
     walks = [
