@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SMTP_SINK_PORT ?= 1025
 
 .PHONY: help run test screenshots check lint format typecheck migrations-check bench clean
 
@@ -26,7 +27,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP) ## install, set up the SQLite database with the presets and a demo, and serve
 	$(BIN)/livret demo
 	@echo "open http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API: http://$(HOST):$(PORT)/api/docs)"
-	$(BIN)/livret serve --host $(HOST) --port $(PORT) --with-worker
+	@# Without LIVRET_SMTP_HOST, outgoing mail goes to a local sink that prints it here.
+	@if [ -z "$$LIVRET_SMTP_HOST" ]; then \
+	  echo "outgoing mail is printed below by a local SMTP sink on 127.0.0.1:$(SMTP_SINK_PORT)"; \
+	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_SINK_PORT) & sink=$$!; \
+	  trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
+	  LIVRET_SMTP_PORT=$(SMTP_SINK_PORT) $(BIN)/livret serve --host $(HOST) --port $(PORT) --with-worker; \
+	else \
+	  $(BIN)/livret serve --host $(HOST) --port $(PORT) --with-worker; \
+	fi
 
 test: $(STAMP) ## run the whole test suite (DATABASE_URL=postgres://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
