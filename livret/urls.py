@@ -11,6 +11,7 @@ admin.site.site_title = "livret"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("livret.offers.urls")),
     path("", include("livret.support.urls")),
     path("", include("livret.web.urls")),

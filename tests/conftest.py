@@ -104,3 +104,15 @@ def fresh_policy_caches():  # type: ignore[no-untyped-def]
 
     services._policy_for_version.cache_clear()
     services._calendar.cache_clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def quiet_smtp_server_logs():  # type: ignore[no-untyped-def]
+    """aiosmtpd's server thread logs cancelled connections after pytest closed its captured
+    streams ("I/O operation on closed file"); its log is not what the tests check."""
+    import logging
+
+    logger = logging.getLogger("mail.log")
+    logger.propagate = False
+    logger.addHandler(logging.NullHandler())
+    yield

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from livret.tenants.models import Membership
 
-EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz")
+EXEMPT_PREFIXES = ("/static/", "/api/", "/healthz", "/i18n/")
 
 
 class ForcePasswordChangeMiddleware:
