@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from livret.tenants.models import CLIENT_ROLE_CHOICES, Role
 
@@ -42,12 +43,12 @@ class NewAccountForm(forms.Form):
     """ACC-1: an account created by a client's administrator (its organisation only) or by
     the vendor (any organisation, or a vendor account when no client is chosen)."""
 
-    username = forms.CharField(label="Identifiant", max_length=150)
-    email = forms.EmailField(label="Adresse e-mail")
-    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
-    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    username = forms.CharField(label=_("Identifiant"), max_length=150)
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
     role = forms.ChoiceField(
-        label="Rôle",
+        label=_("Rôle"),
         choices=CLIENT_ROLE_CHOICES,
     )
 
@@ -56,10 +57,10 @@ class VendorAccountForm(NewAccountForm):
     """The vendor's variant: any client, or none for vendor staff, and every role."""
 
     client = forms.ModelChoiceField(
-        label="Organisation cliente",
+        label=_("Organisation cliente"),
         queryset=None,
         required=False,
-        empty_label="— aucune : compte de l'éditeur —",
+        empty_label=_("— aucune : compte de l'éditeur —"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.accounts import services
@@ -34,7 +35,7 @@ class LoginView(auth_views.LoginView):
         if services.throttled(username, _ip(request)):
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, "Trop de tentatives de connexion. Réessayez dans 15 minutes.")
+            form.add_error(None, _("Trop de tentatives de connexion. Réessayez dans 15 minutes."))
             response = self.render_to_response(self.get_context_data(form=form))
             response.status_code = 429
             return response
@@ -58,7 +59,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         Membership.objects.filter(user=self.request.user).update(must_change_password=False)
-        messages.success(self.request, "Votre mot de passe a été changé.")
+        messages.success(self.request, _("Votre mot de passe a été changé."))
         return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -140,9 +141,8 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request, f"Compte {user.get_username()} {'réactivé' if active else 'désactivé'}."
-        )
+        text = _("Compte %(name)s réactivé.") if active else _("Compte %(name)s désactivé.")
+        messages.success(request, text % {"name": user.get_username()})
     return redirect("account-users")
 
 
@@ -156,7 +156,7 @@ def set_role(request: HttpRequest, user_id: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Rôle de {user.get_username()} modifié.")
+        messages.success(request, _("Rôle de %(name)s modifié.") % {"name": user.get_username()})
     return redirect("account-users")
 
 

@@ -304,7 +304,7 @@ def _summary(req: Request) -> dict[str, Any]:
         "kind": req.kind,
         "channel": req.channel,
         "state": req.state,
-        "state_label": State(req.state).label,
+        "state_label": str(State(req.state).label),
         "priority": req.priority,
         "criticity": req.criticity,
         "client": req.client.slug,

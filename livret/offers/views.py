@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from livret.core.offer import OfferError, load_offer_text
 from livret.offers.models import OfferVersion
@@ -19,11 +21,11 @@ MAX_OFFER_BYTES = 1024 * 1024
 
 class OfferUploadForm(forms.Form):
     file = forms.FileField(
-        label="Fichier du livret (TOML)", help_text="Il est validé avant tout import."
+        label=_("Fichier du livret (TOML)"), help_text=_("Il est validé avant tout import.")
     )
     action = forms.ChoiceField(
-        label="Action",
-        choices=[("validate", "Valider seulement"), ("import", "Valider et importer")],
+        label=_("Action"),
+        choices=[("validate", _("Valider seulement")), ("import", _("Valider et importer"))],
         widget=forms.RadioSelect,
         initial="validate",
     )
@@ -40,24 +42,35 @@ def offers_admin(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         raw = upload.read(MAX_OFFER_BYTES + 1)
         if len(raw) > MAX_OFFER_BYTES:
-            form.add_error("file", "le fichier dépasse 1 Mo")
+            form.add_error("file", gettext("le fichier dépasse 1 Mo"))
         else:
             try:
                 loaded = load_offer_text(raw.decode("utf-8"), upload.name)
             except UnicodeDecodeError:
-                form.add_error("file", "le fichier n'est pas du texte UTF-8")
+                form.add_error("file", gettext("le fichier n'est pas du texte UTF-8"))
             except OfferError as error:
                 problems = [str(p) for p in error.problems]
             else:
                 if form.cleaned_data["action"] == "import":
                     result = import_offer(loaded, upload.name)
                     version = result.version
-                    verb = "importé comme" if result.created else "déjà présent en"
-                    messages.success(request, f"{loaded.offer.id} {verb} version {version.number}.")
+                    text = (
+                        gettext("%(offer)s importé comme version %(n)s.")
+                        if result.created
+                        else gettext("%(offer)s déjà présent en version %(n)s.")
+                    )
+                    messages.success(
+                        request, text % {"offer": loaded.offer.id, "n": version.number}
+                    )
                     return redirect("offers-admin")
                 messages.success(
                     request,
-                    f"{upload.name} est valide ({loaded.offer.id}, livret {loaded.offer.version}).",
+                    gettext("%(file)s est valide (%(offer)s, livret %(label)s).")
+                    % {
+                        "file": upload.name,
+                        "offer": loaded.offer.id,
+                        "label": loaded.offer.version,
+                    },
                 )
     versions = (
         OfferVersion.objects.defer("source_text")

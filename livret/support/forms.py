@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from livret.support.models import Criticity, Kind, Priority
 
@@ -30,41 +31,45 @@ class MultipleFileField(forms.FileField):
 class NewRequestForm(forms.Form):
     """REQ-2: guided filing — context, error messages, menu path, attachments."""
 
-    contract = forms.ChoiceField(label="Contrat")
-    kind = forms.ChoiceField(label="Type de demande", choices=Kind.choices)
+    contract = forms.ChoiceField(label=_("Contrat"))
+    kind = forms.ChoiceField(label=_("Type de demande"), choices=Kind.choices)
     priority = forms.ChoiceField(
-        label="Priorité",
+        label=_("Priorité"),
         choices=Priority.choices,
         initial=Priority.MODERATE,
-        help_text="Critique : le service est inutilisable ; Élevée : une fonction importante "
-        "est gênée ; Modérée : le reste.",
+        help_text=_(
+            "Critique : le service est inutilisable ; Élevée : une fonction importante "
+            "est gênée ; Modérée : le reste."
+        ),
     )
-    title = forms.CharField(label="Objet", max_length=200)
+    title = forms.CharField(label=_("Objet"), max_length=200)
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         widget=forms.Textarea,
-        help_text="Ce qui se passe, ce que vous attendiez.",
+        help_text=_("Ce qui se passe, ce que vous attendiez."),
     )
     context = forms.CharField(
-        label="Contexte",
+        label=_("Contexte"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Quel traitement, pour quel dossier, depuis quand ?",
+        help_text=_("Quel traitement, pour quel dossier, depuis quand ?"),
     )
     error_messages = forms.CharField(
-        label="Messages d'erreur",
+        label=_("Messages d'erreur"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Copiez le texte exact du message.",
+        help_text=_("Copiez le texte exact du message."),
     )
     menu_path = forms.CharField(
-        label="Enchaînement des menus",
+        label=_("Enchaînement des menus"),
         max_length=500,
         required=False,
-        help_text="Par exemple : Saisie > Journaux > Caisse.",
+        help_text=_("Par exemple : Saisie > Journaux > Caisse."),
     )
     attachments = MultipleFileField(
-        label="Pièces jointes", required=False, help_text="Captures d'écran, fichiers concernés."
+        label=_("Pièces jointes"),
+        required=False,
+        help_text=_("Captures d'écran, fichiers concernés."),
     )
 
     def __init__(self, *args: Any, contracts: list[Any], **kwargs: Any) -> None:
@@ -79,13 +84,13 @@ class NewRequestForm(forms.Form):
 class TextForm(forms.Form):
     """A single text (comment, answer, reason, question, plan, fix)."""
 
-    text = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class QualifyForm(forms.Form):
     criticity = forms.TypedChoiceField(
-        label="Criticité",
-        choices=[("", "Pas une anomalie"), *Criticity.choices],
+        label=_("Criticité"),
+        choices=[("", _("Pas une anomalie")), *Criticity.choices],
         coerce=int,
         empty_value=None,
         required=False,
@@ -94,33 +99,33 @@ class QualifyForm(forms.Form):
 
 class RemoteSessionForm(forms.Form):
     starts_at = forms.DateTimeField(
-        label="Début", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Début"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    minutes = forms.IntegerField(label="Durée (minutes)", min_value=1, max_value=480, initial=30)
+    minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=1, max_value=480, initial=30)
 
 
 class ProposalForm(forms.Form):
-    service = forms.CharField(label="Prestation", max_length=40)
-    description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 3}))
-    amount_eur = forms.DecimalField(label="Montant (€ HT)", required=False, min_value=0)
-    credits = forms.IntegerField(label="Crédits de services", required=False, min_value=0)
+    service = forms.CharField(label=_("Prestation"), max_length=40)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    amount_eur = forms.DecimalField(label=_("Montant (€ HT)"), required=False, min_value=0)
+    credits = forms.IntegerField(label=_("Crédits de services"), required=False, min_value=0)
 
 
 class PhoneRequestForm(forms.Form):
     """REQ-1: a call recorded by a technician."""
 
-    contract = forms.ChoiceField(label="Contrat")
-    filer = forms.ChoiceField(label="Appelant")
+    contract = forms.ChoiceField(label=_("Contrat"))
+    filer = forms.ChoiceField(label=_("Appelant"))
     portal_request = forms.CharField(
-        label="Numéro de la demande portail",
+        label=_("Numéro de la demande portail"),
         required=False,
         max_length=32,
-        help_text="Obligatoire pour Quadra : la demande doit d'abord être créée sur le portail.",
+        help_text=_("Obligatoire pour Quadra : la demande doit d'abord être créée sur le portail."),
     )
     priority = forms.ChoiceField(
-        label="Priorité", choices=Priority.choices, initial=Priority.MODERATE
+        label=_("Priorité"), choices=Priority.choices, initial=Priority.MODERATE
     )
-    title = forms.CharField(label="Objet", max_length=200)
+    title = forms.CharField(label=_("Objet"), max_length=200)
     description = forms.CharField(
-        label="Résumé de l'appel", widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Résumé de l'appel"), widget=forms.Textarea(attrs={"rows": 4})
     )

@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from livret.tenants.models import Client, Contract
 
@@ -18,34 +19,34 @@ from livret.tenants.models import Client, Contract
 class Kind(models.TextChoices):
     """REQ-3: what a request is about."""
 
-    ANOMALY = "anomaly", "Anomalie / incident"
-    USAGE = "usage-question", "Question d'utilisation"
-    CUSTOMER_SERVICE = "customer-service", "Service client"
-    OUT_OF_SCOPE = "out-of-scope", "Prestation hors périmètre"
+    ANOMALY = "anomaly", _("Anomalie / incident")
+    USAGE = "usage-question", _("Question d'utilisation")
+    CUSTOMER_SERVICE = "customer-service", _("Service client")
+    OUT_OF_SCOPE = "out-of-scope", _("Prestation hors périmètre")
 
 
 class Channel(models.TextChoices):
     """REQ-1: how the request reached the vendor."""
 
-    PORTAL = "portal", "Portail"
-    API = "api", "API"
-    PHONE = "phone", "Téléphone"
-    EMAIL = "email", "E-mail"
-    MONITORING = "monitoring", "Télésurveillance"
+    PORTAL = "portal", _("Portail")
+    API = "api", _("API")
+    PHONE = "phone", _("Téléphone")
+    EMAIL = "email", _("E-mail")
+    MONITORING = "monitoring", _("Télésurveillance")
 
 
 class State(models.TextChoices):
     """Where a request stands in its lifecycle."""
 
-    REGISTERED = "registered", "Enregistrée"
-    TAKEN_IN_CHARGE = "taken-in-charge", "Prise en charge"
-    QUALIFIED = "qualified", "Qualifiée"
-    ACTION_PLAN_DELIVERED = "action-plan-delivered", "Plan d'action fourni"
-    AWAITING_VALIDATION = "awaiting-validation", "En attente de validation client"
-    WAITING_FOR_CLIENT = "waiting-for-client", "En attente du client"
-    REOPENED = "reopened", "Rouverte"
-    CLOSED = "closed", "Clôturée"
-    CANCELLED = "cancelled", "Annulée"
+    REGISTERED = "registered", _("Enregistrée")
+    TAKEN_IN_CHARGE = "taken-in-charge", _("Prise en charge")
+    QUALIFIED = "qualified", _("Qualifiée")
+    ACTION_PLAN_DELIVERED = "action-plan-delivered", _("Plan d'action fourni")
+    AWAITING_VALIDATION = "awaiting-validation", _("En attente de validation client")
+    WAITING_FOR_CLIENT = "waiting-for-client", _("En attente du client")
+    REOPENED = "reopened", _("Rouverte")
+    CLOSED = "closed", _("Clôturée")
+    CANCELLED = "cancelled", _("Annulée")
 
 
 OPEN_STATES = [value for value in State.values if value not in ("closed", "cancelled")]
@@ -54,17 +55,17 @@ OPEN_STATES = [value for value in State.values if value not in ("closed", "cance
 class Priority(models.TextChoices):
     """Q art. 14: the priority the filer gives (it sets Q's pickup deadline)."""
 
-    CRITICAL = "critical", "Critique"
-    HIGH = "high", "Élevée"
-    MODERATE = "moderate", "Modérée"
+    CRITICAL = "critical", _("Critique")
+    HIGH = "high", _("Élevée")
+    MODERATE = "moderate", _("Modérée")
 
 
 class Criticity(models.IntegerChoices):
     """REQ-5: the class of a reproduced anomaly."""
 
-    BLOCKING = 1, "1 — Bloquante"
-    MAJOR = 2, "2 — Majeure"
-    MINOR = 3, "3 — Mineure"
+    BLOCKING = 1, _("1 — Bloquante")
+    MAJOR = 2, _("2 — Majeure")
+    MINOR = 3, _("3 — Mineure")
 
 
 class Request(models.Model):

@@ -17,6 +17,8 @@ from django.db.models import Case, F, Q, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.support import access, services
@@ -33,10 +35,10 @@ from livret.support.services import NewRequest, ServiceError, is_vendor
 from livret.tenants.models import Client
 
 CLOCK_LABELS = {
-    "pickup": "Prise en charge",
-    "action-plan": "Plan d'action",
-    "fix": "Correction",
-    "validation": "Validation client",
+    "pickup": _("Prise en charge"),
+    "action-plan": _("Plan d'action"),
+    "fix": _("Correction"),
+    "validation": _("Validation client"),
 }
 SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf"}
 
@@ -60,12 +62,12 @@ class ClockView:
     @property
     def label_state(self) -> str:
         return {
-            "breached": "dépassé",
-            "missed": "manqué",
-            "at-risk": "à risque",
-            "met": "tenu",
-            "paused": "suspendu (attente client)",
-            "running": "en cours",
+            "breached": _("dépassé"),
+            "missed": _("manqué"),
+            "at-risk": _("à risque"),
+            "met": _("tenu"),
+            "paused": _("suspendu (attente client)"),
+            "running": _("en cours"),
         }[self.state]
 
     @property
@@ -74,11 +76,9 @@ class ClockView:
             return ""
         minutes = int(abs(self.left).total_seconds() // 60)
         text = f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
-        return (
-            f"dépassé de {text} ouvrées"
-            if self.left < timedelta(0)
-            else f"{text} ouvrées restantes"
-        )
+        if self.left < timedelta(0):
+            return gettext("dépassé de %(time)s ouvrées") % {"time": text}
+        return gettext("%(time)s ouvrées restantes") % {"time": text}
 
 
 def clocks_of(request: Request, now: datetime) -> list[ClockView]:
@@ -161,7 +161,10 @@ def request_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Demande {created.number} enregistrée ; un accusé de réception vous a été envoyé.",
+                gettext(
+                    "Demande %(number)s enregistrée ; un accusé de réception vous a été envoyé."
+                )
+                % {"number": created.number},
             )
             return redirect("request-detail", number=created.number)
     return render(request, "support/request_new.html", {"form": form})
@@ -213,40 +216,49 @@ def request_action(request: HttpRequest, number: str, action: str) -> HttpRespon
             lambda: services.comment(
                 item, user, text, internal=request.POST.get("internal") == "1"
             ),
-            "Message ajouté.",
+            _("Message ajouté."),
         ),
         "repondre": (
             lambda: services.client_answers(item, user, text),
-            "Réponse envoyée : les délais reprennent.",
+            _("Réponse envoyée : les délais reprennent."),
         ),
-        "valider": (lambda: services.validate(item, user), "Livraison validée : demande clôturée."),
+        "valider": (
+            lambda: services.validate(item, user),
+            _("Livraison validée : demande clôturée."),
+        ),
         "refuser": (
             lambda: services.reject(item, user, text),
-            "Livraison refusée : le support reprend la demande.",
+            _("Livraison refusée : le support reprend la demande."),
         ),
-        "rouvrir": (lambda: services.reopen(item, user, text), "Demande rouverte."),
-        "annuler": (lambda: services.cancel(item, user, text), "Demande annulée."),
-        "prendre": (lambda: services.take_in_charge(item, user), "Demande prise en charge."),
-        "qualifier": (lambda: _qualify(item, user, request), "Demande qualifiée."),
-        "plan": (lambda: services.deliver_action_plan(item, user, text), "Plan d'action envoyé."),
+        "rouvrir": (lambda: services.reopen(item, user, text), _("Demande rouverte.")),
+        "annuler": (lambda: services.cancel(item, user, text), _("Demande annulée.")),
+        "prendre": (lambda: services.take_in_charge(item, user), _("Demande prise en charge.")),
+        "qualifier": (lambda: _qualify(item, user, request), _("Demande qualifiée.")),
+        "plan": (
+            lambda: services.deliver_action_plan(item, user, text),
+            _("Plan d'action envoyé."),
+        ),
         "correction": (
             lambda: services.deliver_fix(
                 item, user, text, workaround=request.POST.get("workaround") == "1"
             ),
-            "Livraison envoyée au client.",
+            _("Livraison envoyée au client."),
         ),
         "demander": (
             lambda: services.ask_client(item, user, text),
-            "Question envoyée : délais suspendus.",
+            _("Question envoyée : délais suspendus."),
         ),
-        "cloturer": (lambda: services.close(item, user, text), "Demande clôturée."),
-        "teleassistance": (lambda: _remote(item, user, request), "Téléassistance programmée."),
-        "proposition": (lambda: _proposal(item, user, request), "Proposition envoyée au client."),
+        "cloturer": (lambda: services.close(item, user, text), _("Demande clôturée.")),
+        "teleassistance": (lambda: _remote(item, user, request), _("Téléassistance programmée.")),
+        "proposition": (
+            lambda: _proposal(item, user, request),
+            _("Proposition envoyée au client."),
+        ),
         "priorite": (
             lambda: services.set_priority(item, user, request.POST.get("priority", "")),
-            "Priorité modifiée.",
+            _("Priorité modifiée."),
         ),
-        "piece-jointe": (lambda: _attach(item, user, request), "Pièce jointe ajoutée."),
+        "piece-jointe": (lambda: _attach(item, user, request), _("Pièce jointe ajoutée.")),
     }
     if action not in actions:
         raise Http404()
@@ -334,7 +346,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     compliance_charts = [
         bar_chart(
             [(f"{p['start'][:7]}", p["rate_percent"] or 0) for p in report["periods"]],
-            title=f"Prise en charge dans les délais — {report['contract']}",
+            title=gettext("Prise en charge dans les délais — %(contract)s")
+            % {"contract": report["contract"]},
             unit=" %",
             target=report["target_percent"],  # None: the booklet sets no rate
             max_value=100,
@@ -346,7 +359,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "kinds": [(Kind(k).label, n) for k, n in by_kind.most_common()],
         "states": [(State(k).label, n) for k, n in by_state.most_common()],
         "months": months,
-        "months_chart": bar_chart(months, title="Demandes déposées par mois"),
+        "months_chart": bar_chart(months, title=gettext("Demandes déposées par mois")),
         "reports": list(zip(reports, compliance_charts, strict=True)),
         "clients": Client.objects.order_by("name") if is_vendor(request.user) else [],
     }
@@ -443,7 +456,7 @@ def phone_request(request: HttpRequest) -> HttpResponse:
         if data["portal_request"]:
             portal = Request.objects.filter(number=data["portal_request"].strip()).first()
             if portal is None:
-                form.add_error("portal_request", "aucune demande de ce numéro")
+                form.add_error("portal_request", gettext("aucune demande de ce numéro"))
         if not form.errors:
             try:
                 item = services.record_phone_request(
@@ -461,6 +474,8 @@ def phone_request(request: HttpRequest) -> HttpResponse:
             except ServiceError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                messages.success(request, f"Appel enregistré sur la demande {item.number}.")
+                messages.success(
+                    request, gettext("Appel enregistré sur la demande %(n)s.") % {"n": item.number}
+                )
                 return redirect("request-detail", number=item.number)
     return render(request, "support/phone_request.html", {"form": form})

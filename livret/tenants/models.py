@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from livret.core.contract import ContractTerms, contract_problems
 from livret.core.territory import TERRITORIES
@@ -91,11 +92,11 @@ class Contract(models.Model):
 class Role(models.TextChoices):
     """What a person does on the platform (ACC-1); vendor roles have no client."""
 
-    CLIENT_ADMIN = "client-admin", "Administrateur client"
-    CLIENT_USER = "client-user", "Utilisateur client"
-    TECHNICIAN = "technician", "Technicien support"
-    LEAD = "lead", "Responsable support"
-    OPERATOR = "operator", "Exploitation"
+    CLIENT_ADMIN = "client-admin", _("Administrateur client")
+    CLIENT_USER = "client-user", _("Utilisateur client")
+    TECHNICIAN = "technician", _("Technicien support")
+    LEAD = "lead", _("Responsable support")
+    OPERATOR = "operator", _("Exploitation")
 
 
 VENDOR_ROLES = ("technician", "lead", "operator")

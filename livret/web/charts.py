@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 
 def bar_chart(
@@ -53,7 +54,7 @@ def bar_chart(
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="#8a4b00" '
             f'stroke-dasharray="6 4"/><text x="{left + 2}" y="{y - 4:.1f}" font-size="11" '
-            f'fill="#8a4b00">objectif {target:g}{escape(unit)}</text>'
+            f'fill="#8a4b00">{escape(gettext("objectif"))} {target:g}{escape(unit)}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped

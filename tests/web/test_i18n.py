@@ -87,3 +87,28 @@ def _request_list_url() -> str:
     from django.urls import reverse
 
     return reverse("request-list")
+
+
+def test_it_translates_states_clocks_and_form_labels_too(client, personas) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from livret.support import services
+    from livret.support.services import NewRequest
+
+    request = services.file_request(
+        filer=personas.user_a,
+        contract=personas.client_a.contracts.get(),
+        new=NewRequest(kind="anomaly", title="Écran figé", description="x", priority="critical"),
+        at=datetime(2026, 11, 19, 10, tzinfo=ZoneInfo("Europe/Paris")),
+    )
+    client.force_login(personas.user_a)
+    choose(client, "en")
+    page = client.get(f"/demandes/{request.number}/").content.decode()
+    assert "Registered" in page and "Anomaly / incident" in page and "Critical" in page
+    assert "Taken in charge" in page or "Request registered" in page
+    form = client.get("/demandes/nouvelle/").content.decode()
+    assert "Request type" in form and "Copy the exact text of the message." in form
+    choose(client, "fr")
+    page = client.get(f"/demandes/{request.number}/").content.decode()
+    assert "Enregistrée" in page and "Anomalie / incident" in page
