@@ -15,68 +15,29 @@ from pathlib import Path
 
 import numpy as np
 
+from livret.cli_common import InputError, fail, load_offer, parse_instant
 from livret.core.calendar import BusinessCalendar, CalendarError, calendar_for
-from livret.core.offer import Offer, OfferError, load_offer_file, load_preset
+from livret.core.offer import Offer
 from livret.core.territory import UnknownTerritoryError, get_territory
-
-EXIT_USAGE = 2
-
-
-class _InputError(Exception):
-    """Bad input from the command line: one line on stderr, exit 2."""
-
-
-def _fail(message: str) -> int:
-    print(f"livret: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def _load_offer(name: str) -> Offer:
-    """A built-in preset id, or the path of an offer file (``.toml``)."""
-    try:
-        if name.endswith(".toml") or "/" in name:
-            return load_offer_file(name).offer
-        return load_preset(name).offer
-    except KeyError as error:
-        raise _InputError(str(error.args[0]) if error.args else str(error)) from None
-    except FileNotFoundError:
-        raise _InputError(f"no built-in offer {name!r}") from None
-    except OfferError as error:
-        raise _InputError(
-            f"offer {name!r} is not valid: " + "; ".join(map(str, error.problems))
-        ) from None
 
 
 def _calendar(args: argparse.Namespace) -> tuple[Offer, BusinessCalendar, str]:
-    offer = _load_offer(args.offer)
+    offer = load_offer(args.offer)
     try:
         territory = get_territory(args.territory).code
     except UnknownTerritoryError as error:
-        raise _InputError(str(error)) from None
+        raise InputError(str(error)) from None
     try:
         return offer, calendar_for(offer, args.calendar, args.formula, territory), territory
     except CalendarError as error:
-        raise _InputError(str(error)) from None
-
-
-def _parse_instant(text: str, where: str = "") -> datetime:
-    value = text.strip()
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise _InputError(f"{where}cannot read instant {value!r} (ISO 8601 expected)") from None
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise _InputError(
-            f"{where}instant {value!r} has no UTC offset; give one, e.g. {value}+01:00 or {value}Z"
-        )
-    return instant
+        raise InputError(str(error)) from None
 
 
 def _formula_key(offer: Offer, formula: str | None) -> str:
     try:
         return offer.formula(formula)[0]
     except KeyError as error:
-        raise _InputError(str(error.args[0])) from None
+        raise InputError(str(error.args[0])) from None
 
 
 # --------------------------------------------------------------------------- add
@@ -87,9 +48,9 @@ def _duration(args: argparse.Namespace) -> tuple[str, float]:
         value = getattr(args, kind)
         if value is not None:
             if value < 0:
-                raise _InputError(f"negative duration refused (--{kind.replace('_', '-')} {value})")
+                raise InputError(f"negative duration refused (--{kind.replace('_', '-')} {value})")
             return kind, value
-    raise _InputError("give a duration: --hours, --minutes, --business-days or --calendar-days")
+    raise InputError("give a duration: --hours, --minutes, --business-days or --calendar-days")
 
 
 def _add_one(calendar: BusinessCalendar, start: datetime, kind: str, amount: float) -> datetime:
@@ -146,12 +107,12 @@ def _read_instants(path: str) -> np.ndarray:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
-        raise _InputError(f"cannot read {path}: {error.strerror or error}") from None
+        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
     values: list[int] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        instant = _parse_instant(line, f"{path}:{number}: ")
+        instant = parse_instant(line, f"{path}:{number}: ")
         delta = instant - datetime.fromisoformat("1970-01-01T00:00:00+00:00")
         values.append((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
     return np.array(values, dtype=np.int64)
@@ -161,11 +122,11 @@ def handle_add(args: argparse.Namespace) -> int:
     """``livret calendar add``: the deadline of a duration from an instant (CAL-4..6)."""
     try:
         if (args.from_ is None) == (args.from_file is None):
-            raise _InputError("give exactly one of --from and --from-file")
+            raise InputError("give exactly one of --from and --from-file")
         kind, amount = _duration(args)
         if kind in ("business_days", "calendar_days") and not float(amount).is_integer():
-            raise _InputError(f"--{kind.replace('_', '-')} must be a whole number")
-        start = _parse_instant(args.from_) if args.from_ is not None else None
+            raise InputError(f"--{kind.replace('_', '-')} must be a whole number")
+        start = parse_instant(args.from_) if args.from_ is not None else None
         instants = _read_instants(args.from_file) if args.from_file is not None else None
         offer, calendar, territory = _calendar(args)
         formula = _formula_key(offer, args.formula)
@@ -175,8 +136,8 @@ def handle_add(args: argparse.Namespace) -> int:
             return 0
         assert start is not None
         due = _add_one(calendar, start, kind, amount)
-    except (_InputError, CalendarError) as error:
-        return _fail(str(error))
+    except (InputError, CalendarError) as error:
+        return fail(str(error))
     if args.json:
         document = {
             "from": start.isoformat(),
@@ -195,12 +156,12 @@ def handle_add(args: argparse.Namespace) -> int:
 def handle_between(args: argparse.Namespace) -> int:
     """``livret calendar between``: business time between two instants (CAL-7)."""
     try:
-        start = _parse_instant(args.from_)
-        end = _parse_instant(args.to)
+        start = parse_instant(args.from_)
+        end = parse_instant(args.to)
         _, calendar, _ = _calendar(args)
         elapsed = calendar.business_time_between(start, end)
-    except (_InputError, CalendarError) as error:
-        return _fail(str(error))
+    except (InputError, CalendarError) as error:
+        return fail(str(error))
     micro = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds
     seconds: int | float = micro // 1_000_000 if micro % 1_000_000 == 0 else micro / 1_000_000
     if args.json:
@@ -215,11 +176,11 @@ def handle_show(args: argparse.Namespace) -> int:
     try:
         offer, calendar, territory = _calendar(args)
         if not 1 <= args.year <= 9999:
-            raise _InputError(f"year {args.year} out of range")
+            raise InputError(f"year {args.year} out of range")
         hours = calendar.opening_hours()
         found = calendar.holidays_in(args.year)
-    except (_InputError, CalendarError) as error:
-        return _fail(str(error))
+    except (InputError, CalendarError) as error:
+        return fail(str(error))
     if args.json:
         document = {
             "offer": offer.id,

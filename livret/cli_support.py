@@ -18,65 +18,25 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, cast
 
+from livret.cli_common import InputError, fail, load_offer, parse_instant
 from livret.core import sla
 from livret.core.calendar import CalendarError
-from livret.core.offer import Offer, OfferError, load_offer_file, load_preset
+from livret.core.offer import Offer
 from livret.core.offer.schema import Priority
 from livret.core.territory import UnknownTerritoryError, get_territory
 
 EXIT_BROKEN = 1
-EXIT_USAGE = 2
 KINDS = ("pickup", "action-plan", "fix", "validation")
 PRIORITIES = ("critical", "high", "moderate")
-
-
-class InputError(Exception):
-    """Bad input from the command line: one line on stderr, exit 2."""
-
-
-def _fail(message: str) -> int:
-    print(f"livret: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
 
 
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def parse_instant(text: str) -> datetime:
-    """An aware ISO 8601 instant; InputError for anything else (naive, unreadable)."""
-    value = text.strip()
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"cannot read instant {value!r} (ISO 8601 expected)") from None
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InputError(
-            f"instant {value!r} has no UTC offset; give one, e.g. {value}+01:00 or {value}Z"
-        )
-    return instant
-
-
 # --------------------------------------------------------------------------- sla due
-
-
-def _load_offer(name: str) -> Offer:
-    """A built-in preset id, or the path of an offer file (``.toml``)."""
-    try:
-        if name.endswith(".toml") or "/" in name:
-            return load_offer_file(name).offer
-        return load_preset(name).offer
-    except KeyError as error:
-        raise InputError(str(error.args[0]) if error.args else str(error)) from None
-    except (FileNotFoundError, IsADirectoryError):
-        raise InputError(f"no offer {name!r} (a preset id or a .toml file)") from None
-    except OfferError as error:
-        raise InputError(
-            f"offer {name!r} is not valid: " + "; ".join(map(str, error.problems))
-        ) from None
 
 
 def _criticity(args: argparse.Namespace, policy: sla.SlaPolicy) -> int | None:
@@ -99,7 +59,7 @@ def due(args: argparse.Namespace) -> dict[str, Any]:
     if args.priority is not None and args.priority not in PRIORITIES:
         raise InputError(f"unknown priority {args.priority!r} (known: {', '.join(PRIORITIES)})")
     start = parse_instant(args.at)
-    offer = _load_offer(args.offer)
+    offer = load_offer(args.offer)
     try:
         territory = get_territory(args.territory).code
     except UnknownTerritoryError as error:
@@ -161,7 +121,7 @@ def handle_due(args: argparse.Namespace) -> int:
     try:
         document = due(args)
     except (InputError, CalendarError, sla.SlaError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.json:
         print(json.dumps(document, ensure_ascii=False))
     else:
@@ -215,7 +175,7 @@ def handle_report(args: argparse.Namespace) -> int:
                 raise InputError(f"no period {args.period} (periods 0 to {last} so far)")
             report["periods"] = chosen
     except InputError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.json:
         _print_json(report)
         return 0
@@ -248,7 +208,7 @@ def handle_recompute(args: argparse.Namespace) -> int:
         now = parse_instant(args.at) if args.at else None
         _setup()
     except InputError as error:
-        return _fail(str(error))
+        return fail(str(error))
     from django.utils import timezone
 
     from livret.support.jobs import recompute_all
@@ -300,7 +260,7 @@ def handle_verify(args: argparse.Namespace) -> int:
     try:
         _setup()
     except InputError as error:
-        return _fail(str(error))
+        return fail(str(error))
     requests = events = broken = 0
     for number, _, count, found in chain_breaks():
         requests += 1
