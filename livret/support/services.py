@@ -676,6 +676,10 @@ def book_remote_assistance(
             "invalid", "la durée est comprise entre 1 et 480 minutes", field="minutes"
         )
     at = at or timezone.now()
+    if not at - timedelta(days=1) <= starts_at <= at + timedelta(days=366):
+        raise ServiceError(
+            "invalid", "la séance se programme dans l'année qui vient", field="starts_at"
+        )
     request = _locked(request)
     offer = request.contract.offer_version.offer
     role = (

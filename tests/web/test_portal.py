@@ -193,3 +193,20 @@ def test_it_shows_a_vendor_the_dashboard_of_the_chosen_client(client, personas, 
         login(client, personas.technician).get("/tableau-de-bord/?client=client-a").content.decode()
     )
     assert "contrat A-1" in page and "contrat B-1" not in page
+
+
+def test_it_refuses_a_remote_session_far_in_the_future_without_error(
+    client, personas, request_a
+) -> None:
+    login(client, personas.technician)
+    response = client.post(
+        f"/demandes/{request_a.number}/teleassistance/",
+        {"starts_at": "9999-12-31T10:00", "minutes": "30"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert (
+        "dans l&#x27;année qui vient" in response.content.decode()
+        or "dans l'année qui vient" in response.content.decode()
+    )
+    assert not request_a.sessions.exists()
