@@ -158,9 +158,3 @@ def set_role(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Rôle de %(name)s modifié.") % {"name": user.get_username()})
     return redirect("account-users")
-
-
-def vendor_or_404(user: Any) -> None:
-    """Pages of the back office answer 404 to anyone but vendor staff."""
-    if not is_vendor(user):
-        raise Http404()

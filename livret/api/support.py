@@ -17,15 +17,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import AwareDatetime, Field, field_validator
 
 from livret.api.auth import api_auth
-from livret.core.filetypes import OFFICE_FORMATS
 from livret.support import reports, services
 from livret.support.access import (
     access_attachment,
@@ -33,6 +32,7 @@ from livret.support.access import (
     access_request,
     visible_requests,
 )
+from livret.support.downloads import download_response
 from livret.support.models import (
     Attachment,
     BillableProposal,
@@ -42,6 +42,7 @@ from livret.support.models import (
     Request,
     RequestEvent,
     State,
+    queue_order,
 )
 from livret.support.services import NewRequest, ServiceError
 
@@ -55,8 +56,6 @@ _NUMBER = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 _MAX_TEXT = 100_000
 # Served with their own type; everything else (HTML, SVG, archives, programs, unknown bytes)
 # is served as application/octet-stream, always as a download.
-_SAFE_TYPES = frozenset().union(*OFFICE_FORMATS.values()) | {"text/plain"}
-
 Text = Annotated[str, Field(max_length=_MAX_TEXT)]
 
 
@@ -455,30 +454,6 @@ def _act(
     return _detail(user, access_request(user, number))
 
 
-def _queue_order(requests: QuerySet[Request]) -> QuerySet[Request]:
-    """REQ-9 for vendor staff: open requests first; priority lines first come first served,
-    then by nearest deadline (``livret.core.sla.queue_key`` in SQL); closed ones last."""
-    return requests.annotate(
-        _closed=Case(
-            When(state__in=[State.CLOSED, State.CANCELLED], then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        ),
-        _first_come=Case(
-            When(priority_line=True, then=F("registered_at")),
-            default=None,
-            output_field=DateTimeField(),
-        ),
-    ).order_by(
-        "_closed",
-        "-priority_line",
-        F("_first_come").asc(nulls_last=True),
-        F("next_deadline_at").asc(nulls_last=True),
-        "registered_at",
-        "pk",
-    )
-
-
 # --------------------------------------------------------------------------- requests
 
 
@@ -524,7 +499,7 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[
     if filters.breached is not None:
         late = ~Q(breached=[]) | Q(next_deadline_at__lt=timezone.now())
         found = found.filter(late) if filters.breached else found.exclude(late)
-    found = _queue_order(found) if vendor else found.order_by("-registered_at", "-pk")
+    found = queue_order(found) if vendor else found.order_by("-registered_at", "-pk")
     page = found[filters.offset : filters.offset + filters.limit]
     return {
         "count": found.count(),
@@ -746,18 +721,7 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     except FileNotFoundError:
         logger.error("attachment %s: file %s is missing", attachment.pk, path)
         return _error(404, "file-missing", "le fichier de cette pièce jointe est introuvable")
-    media_type = attachment.content_type
-    if media_type not in _SAFE_TYPES:
-        media_type = "application/octet-stream"
-    elif media_type == "text/plain":
-        media_type = "text/plain; charset=utf-8"
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.filename, content_type=media_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(attachment, handle)
 
 
 # --------------------------------------------------------------------------- reports

@@ -77,9 +77,3 @@ def _zip_type(content: bytes) -> str:
         if any(name.startswith(prefix) for name in names):
             return media_type
     return "application/zip"
-
-
-def is_allowed_format(content: bytes, formats: list[str]) -> bool:
-    """RET-3: whether the bytes are one of the offer's document formats (word, excel, …)."""
-    media_type = sniff_content_type(content)
-    return any(media_type in OFFICE_FORMATS.get(name, frozenset()) for name in formats)

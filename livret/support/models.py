@@ -145,6 +145,30 @@ class Request(models.Model):
         return self.state in OPEN_STATES
 
 
+def queue_order(requests: models.QuerySet[Request]) -> models.QuerySet[Request]:
+    """REQ-9 (``livret.core.sla.queue_key`` in SQL): open requests first; priority lines first
+    come, first served; then the nearest deadline; closed and cancelled ones last."""
+    return requests.annotate(
+        _closed=models.Case(
+            models.When(state__in=[State.CLOSED, State.CANCELLED], then=models.Value(1)),
+            default=models.Value(0),
+            output_field=models.IntegerField(),
+        ),
+        _first_come=models.Case(
+            models.When(priority_line=True, then=models.F("registered_at")),
+            default=None,
+            output_field=models.DateTimeField(),
+        ),
+    ).order_by(
+        "_closed",
+        "-priority_line",
+        models.F("_first_come").asc(nulls_last=True),
+        models.F("next_deadline_at").asc(nulls_last=True),
+        "registered_at",
+        "pk",
+    )
+
+
 class RequestEvent(models.Model):
     """REQ-11: one entry of a request's append-only, hash-chained audit trail."""
 

@@ -6,6 +6,7 @@ A refused action comes back as a message naming the reason; nothing here decides
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, F, Q, When
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.support import access, services
+from livret.support.downloads import download_response
 from livret.support.forms import (
     NewRequestForm,
     PhoneRequestForm,
@@ -30,9 +32,19 @@ from livret.support.forms import (
     RemoteSessionForm,
     TextForm,
 )
-from livret.support.models import OPEN_STATES, Attachment, Kind, Request, State
+from livret.support.models import (
+    OPEN_STATES,
+    Attachment,
+    Kind,
+    Request,
+    RequestEvent,
+    State,
+    queue_order,
+)
+from livret.support.reports import compliance_report
 from livret.support.services import NewRequest, ServiceError, is_vendor
-from livret.tenants.models import Client
+from livret.tenants.models import Client, Contract
+from livret.web.charts import bar_chart
 
 CLOCK_LABELS = {
     "pickup": _("Prise en charge"),
@@ -40,7 +52,6 @@ CLOCK_LABELS = {
     "fix": _("Correction"),
     "validation": _("Validation client"),
 }
-SAFE_INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/pdf"}
 
 
 @dataclass(frozen=True)
@@ -81,9 +92,11 @@ class ClockView:
         return gettext("%(time)s ouvrées restantes") % {"time": text}
 
 
-def clocks_of(request: Request, now: datetime) -> list[ClockView]:
+def clocks_of(
+    request: Request, now: datetime, events: list[RequestEvent] | None = None
+) -> list[ClockView]:
     """The request's clocks with business time left (RPT-1 "live clocks")."""
-    state = services.sla_state(request)
+    state = services.sla_state(request, events)
     if not state.clocks:
         return []
     calendar = services.policy(request.contract).calendar
@@ -175,16 +188,16 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     """A request with its clocks, audit trail, messages and the actions its state allows."""
     item = access.access_request(request.user, number)
     vendor = is_vendor(request.user)
-    events = item.events.order_by("seq")
+    history = list(item.events.order_by("seq"))  # one query: the clocks and the trail
+    events = history if vendor else [e for e in history if e.visible_to_client]
     comments = item.comments.select_related("author").order_by("created_at")
     if not vendor:
-        events = events.filter(visible_to_client=True)
         comments = comments.filter(internal=False)
     now = timezone.now()
     context = {
         "item": item,
         "vendor": vendor,
-        "clocks": clocks_of(item, now),
+        "clocks": clocks_of(item, now, history),
         "events": events,
         "comments": comments,
         "attachments": item.attachments.all(),
@@ -304,30 +317,16 @@ def _attach(item: Request, user: Any, request: HttpRequest) -> Any:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """REQ-2: only to who may see the request; never inline as HTML."""
     attachment: Attachment = access.access_attachment(request.user, attachment_id)
-    path = services.attachment_path(attachment)
-    if not path.exists():
-        raise Http404("Fichier introuvable.")
-    content_type = (
-        attachment.content_type
-        if attachment.content_type in SAFE_INLINE_TYPES
-        else "application/octet-stream"
-    )
-    response = FileResponse(
-        path.open("rb"), content_type=content_type, as_attachment=True, filename=attachment.filename
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    try:
+        handle = services.attachment_path(attachment).open("rb")
+    except FileNotFoundError:
+        raise Http404("Fichier introuvable.") from None
+    return download_response(attachment, handle)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """RPT-1: the client's "bilan personnalisé" — requests, pickup compliance, deliveries."""
-    from collections import Counter
-
-    from livret.support.reports import compliance_report
-    from livret.web.charts import bar_chart
-
     contracts = list(access.visible_contracts(request.user))
     if is_vendor(request.user):
         slug = request.GET.get("client", "")
@@ -393,13 +392,7 @@ def queue_rows(filters: dict[str, str], user: Any, customer_service: bool = Fals
         rows = rows.filter(
             Q(next_alert_at__lte=now) | Q(next_deadline_at__lt=now + timedelta(hours=2))
         )
-    return rows.order_by(
-        F("priority_line").desc(),
-        Case(When(priority_line=True, then=F("registered_at")), default=F("next_deadline_at")).asc(
-            nulls_last=True
-        ),
-        "registered_at",
-    )
+    return queue_order(rows).prefetch_related("events")  # one query for every row's clocks
 
 
 @login_required
@@ -431,8 +424,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 def phone_request(request: HttpRequest) -> HttpResponse:
     """REQ-1: record a call; Q refuses without a portal request, with the reason."""
     _vendor(request)
-    from livret.tenants.models import Contract
-
     contracts = list(
         Contract.objects.select_related("client", "offer_version").order_by("reference")
     )

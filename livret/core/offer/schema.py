@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 import zoneinfo
-from datetime import date, time
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -749,9 +749,3 @@ def reference_problems(offer: Offer) -> list[tuple[Path, str]]:
     if agreed and agreed not in offer.options:
         problems.append((("updates", "agreed_date_option"), f"option {agreed!r} is not defined"))
     return problems
-
-
-def clock_time(value: str) -> time:
-    """A ``HH:MM`` string as a time (``24:00`` is not a time; callers handle end of day)."""
-    minutes = parse_clock(value)
-    return time(minutes // 60, minutes % 60)
