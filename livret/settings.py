@@ -83,6 +83,9 @@ INSTALLED_APPS = [
     "livret.tenants",
     "livret.accounts",
     "livret.support",
+    "livret.status",
+    "livret.statuspage",
+    "livret.monitoring",
     "livret.ops",
     "livret.web",
 ]

@@ -14,5 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("livret.offers.urls")),
     path("", include("livret.support.urls")),
+    path("", include("livret.status.urls")),
+    path("", include("livret.statuspage.urls")),
+    path("", include("livret.monitoring.urls")),
     path("", include("livret.web.urls")),
 ]
