@@ -77,6 +77,13 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def state_css(self) -> str:
+        """Badge colour of the state: green, orange or red."""
+        return {"operational": "ok", "degraded": "warn", "maintenance": "warn", "down": "bad"}.get(
+            self.state, ""
+        )
+
 
 class ProbeKind(models.TextChoices):
     HTTP = "http", _("HTTP(S)")
@@ -220,6 +227,9 @@ class Maintenance(models.Model):
         choices=MaintenanceStatus.choices,
         default=MaintenanceStatus.SCHEDULED,
     )
+    # What really happened (AVL-2: the excluded interval is the work done, not the plan).
+    started_at = models.DateTimeField("commencée le", null=True, blank=True)
+    completed_at = models.DateTimeField("terminée le", null=True, blank=True)
     public = models.BooleanField("publiée", default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -300,7 +310,8 @@ class StatusEvent(models.Model):
     Written in the same transaction as the change by ``livret.status.services``. ``kind`` is one
     of ``incident.created``, ``incident.updated``, ``incident.resolved``, ``maintenance.planned``,
     ``maintenance.started``, ``maintenance.completed``, ``maintenance.cancelled``,
-    ``update.announced``, ``service.state``.
+    ``update.announced``, ``update.agreed``, ``service.state``. ``incident.updated`` also
+    records a change of cause (``data["cause"]`` and ``data["previous_cause"]``).
     """
 
     at = models.DateTimeField(db_index=True)
