@@ -15,7 +15,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from livret import __version__, cli_calendar, cli_mail, cli_support, cli_tokens
+from livret import (
+    __version__,
+    cli_agent,
+    cli_calendar,
+    cli_mail,
+    cli_monitor,
+    cli_monitoring_admin,
+    cli_status,
+    cli_support,
+    cli_tokens,
+)
 from livret.core.offer import OfferError, load_offer_file, load_preset
 from livret.core.offer.presets import PRESET_IDS
 
@@ -308,7 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(handler=cmd_offers_render)
 
-    for module in (cli_calendar, cli_support, cli_mail, cli_tokens):
+    for module in (
+        cli_calendar,
+        cli_agent,
+        cli_support,
+        cli_mail,
+        cli_tokens,
+        cli_status,
+        cli_monitor,
+        cli_monitoring_admin,
+    ):
         module.register(sub)
 
     p = sub.add_parser("serve", help="run the web server (pages, API, admin)")

@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from livret.monitoring.demo import load_monitoring_demo
 from livret.offers.services import import_builtin_presets, latest_version
+from livret.status.demo import load_status_demo
 from livret.tenants.models import Client, Contract, Membership, Role
 from livret.tenants.services import create_contract
 
@@ -83,6 +85,7 @@ CLIENTS = (
 LOGINS = (
     ("admin", "livret-admin-2026", Role.LEAD, None, True, True),
     ("technicien", "livret-tech-2026", Role.TECHNICIAN, None, True, False),
+    ("exploitation", "livret-ops-2026", Role.OPERATOR, None, True, False),
     ("martin", "livret-client-2026", Role.CLIENT_ADMIN, "boulangerie-martin", False, False),
     ("durand", "livret-client-2026", Role.CLIENT_USER, "cabinet-durand", False, False),
 )
@@ -199,6 +202,7 @@ def load_demo() -> list[str]:
     call_command("migrate", interactive=False, verbosity=0)
     _load_data()
     _load_requests()
+    extra = [*load_status_demo(), *load_monitoring_demo()]
     lines = [
         f"livret demo ready — database: {settings.DATABASES['default']['NAME']}",
         "logins (username / password — role):",
@@ -206,4 +210,4 @@ def load_demo() -> list[str]:
     for username, password, role, slug, _, _ in LOGINS:
         who = f"client {slug}" if slug else "vendor"
         lines.append(f"  {username} / {password} — {Role(role).label} ({who})")
-    return lines
+    return [*lines, *extra]

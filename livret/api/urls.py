@@ -9,12 +9,14 @@ from livret.api.offers import router as offers_router
 from livret.api.support import router as support_router
 from livret.monitoring.alertmanager import router as alertmanager_router
 from livret.monitoring.api import router as monitoring_router
+from livret.status.api import router as status_router
 
 api = NinjaAPI(title="livret API", version=__version__, urls_namespace="api")
 errors.install(api)
 api.add_router("/", offers_router)
 api.add_router("/", support_router)
 api.add_router("/monitoring/", monitoring_router)
+api.add_router("/status/", status_router)
 api.add_router("/monitoring/", alertmanager_router)
 
 

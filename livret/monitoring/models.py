@@ -241,6 +241,8 @@ class MonitoringAlert(models.Model):
     level = models.PositiveSmallIntegerField("niveau", default=1)
     diagnosis_due_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Set once the MON-3 triage ran: triaging again is a no-op (livret.monitoring.triage).
+    triaged_at = models.DateTimeField("triée le", null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -1,0 +1,75 @@
+"""Back-office views of monitoring data, read-only: changes go through services and triage."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from livret.monitoring.models import (
+    ImpactSetting,
+    MonitoringAlert,
+    PhoneCallTask,
+    PreventiveVisit,
+    Server,
+    Site,
+)
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Site)
+class SiteAdmin(ReadOnly):
+    list_display = ("name", "client", "contract", "users_count", "created_at")
+    list_filter = ("client",)
+    search_fields = ("name", "client__name")
+
+
+@admin.register(Server)
+class ServerAdmin(ReadOnly):
+    list_display = ("hostname", "site", "os", "monitored", "last_seen_at", "clock_flagged")
+    list_filter = ("os", "monitored", "clock_flagged")
+    search_fields = ("hostname",)
+    exclude = ("engine_state",)
+
+
+@admin.register(MonitoringAlert)
+class MonitoringAlertAdmin(ReadOnly):
+    list_display = (
+        "server",
+        "rule",
+        "series",
+        "state",
+        "impact",
+        "occurrences",
+        "level",
+        "firing_at",
+        "resolved_at",
+        "request",
+    )
+    list_filter = ("state", "impact", "level", "source")
+    search_fields = ("server__hostname", "rule", "fingerprint")
+
+
+@admin.register(PhoneCallTask)
+class PhoneCallTaskAdmin(ReadOnly):
+    list_display = ("alert", "created_at", "done_at", "done_by")
+
+
+@admin.register(PreventiveVisit)
+class PreventiveVisitAdmin(ReadOnly):
+    list_display = ("site", "year", "planned_for", "done_on", "technician")
+    list_filter = ("year",)
+
+
+@admin.register(ImpactSetting)
+class ImpactSettingAdmin(ReadOnly):
+    list_display = ("rule", "server", "impact", "changed_by", "changed_at")

@@ -1,0 +1,652 @@
+"""MON-3: each firing alert is triaged by impact into mails, support requests, calls, escalations.
+
+Impact
+------
+An alert's impact is, in this order: the operators' override for its rule on its server, their
+override for the rule on every server (:class:`~livret.monitoring.models.ImpactSetting`), the
+impact its source gave (the engine copies the rule's default; Alertmanager's ``severity``
+label), and last the rule's default in the offer (``livret.core.monitoring_rules``).
+
+What each impact does comes from the offer's ``monitoring.triage`` levels (offers are data):
+
+* ``none`` (acknowledge): the alert is acknowledged, nothing else;
+* ``minor-moderate`` (mail-or-call): the client's contacts get a mail with instructions, the
+  monitoring team a notice (a technician may call instead);
+* ``significant`` (open-request, mail-client): a support request is opened and the client told;
+* ``major-extended`` (open-request, phone-call): a request, a phone-call task for the team and
+  a level-1 diagnosis timer (``level1_diagnosis_max``, 1 hour) counted from the firing
+  instant; when it runs out, :func:`escalate_due` moves the alert to level 2.
+
+Which contract (reading of P art. 3.2)
+--------------------------------------
+PreventCare has no support commitment of its own (``formula.support = false``): « le
+traitement des Demandes s'effectuera dans les conditions prévues dans le Livret Service Contact
+ou Open applicable ». A request opened from an alert therefore goes on the client's support
+contract (another contract of the same client whose formula carries support, the oldest
+first), so that contract's pickup deadlines apply; a client without one gets it on the
+PreventCare contract itself (no deadline). The filer is the client's administrator (its
+contact), the request is recorded by the vendor account ``prevent-care`` on the
+``monitoring`` channel — like a phone request recorded by a technician (REQ-1). A client with
+no active login cannot have a request: the monitoring team is told to call instead.
+
+Folding and idempotence
+-----------------------
+Triage runs once per alert (``triaged_at``): calling it again does nothing, so a replayed batch
+or a re-sent webhook never opens a second request. A new alert for the same server and rule as
+an open, triaged one (another series, e.g. another volume) folds into it: the open alert counts
+one more occurrence and the new one shares its request. A repeat of the same alert is counted
+by its creator (:func:`fold_repeat`).
+
+Everything runs in the caller's transaction; mails go through the support outbox and are sent
+by the worker after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from livret.core.monitoring_rules import HEARTBEAT_METRIC, RuleError, rules_from_offer, timer
+from livret.core.offer.schema import Offer
+from livret.monitoring.models import (
+    AlertState,
+    Impact,
+    ImpactSetting,
+    MonitoringAlert,
+    PhoneCallTask,
+)
+from livret.support import services as support
+from livret.support.models import OutgoingMail, Request
+from livret.support.services import NewRequest, NotAllowed, ServiceError
+from livret.tenants.models import Contract, Membership, Role
+
+log = logging.getLogger("livret.monitoring.triage")
+
+IMPACTS: tuple[str, ...] = ("none", "minor-moderate", "significant", "major-extended")
+SYSTEM_USERNAME = "prevent-care"
+# MON-3 as the SPEC states it, for an offer that lists no triage levels.
+DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "none": ("acknowledge",),
+    "minor-moderate": ("mail-or-call",),
+    "significant": ("open-request", "mail-client"),
+    "major-extended": ("open-request", "phone-call"),
+}
+DEFAULT_LEVEL1 = timedelta(hours=1)
+# The request's priority sets the support contract's pickup deadline (Q: critical 4 h, high 6 h).
+PRIORITY = {"significant": "high", "major-extended": "critical"}
+# What the client can do at once, per rule; the team completes it by mail or phone.
+INSTRUCTIONS = {
+    "disk-free": "Libérez de l'espace disque (corbeille, fichiers temporaires, anciens exports).",
+    "disk-busy": "Évitez les traitements lourds sur ce serveur jusqu'à notre retour.",
+    "disk-queue": "Évitez les traitements lourds sur ce serveur jusqu'à notre retour.",
+    "cpu": "Fermez les traitements lourds inutiles sur ce serveur.",
+    "memory-committed": "Fermez les applications et sessions inutiles sur ce serveur.",
+    "pagefile": "Fermez les applications et sessions inutiles sur ce serveur.",
+    "services": "Ne redémarrez pas le serveur avant notre appel.",
+    "backup": "Vérifiez que le support de sauvegarde est branché et disponible.",
+    "latency": "Vérifiez le lien internet du site et le routeur.",
+    "vpn": "Vérifiez le lien internet du site et le routeur.",
+    "hardware": "Vérifiez les voyants du serveur et ne l'éteignez pas avant notre appel.",
+    HEARTBEAT_METRIC: "Vérifiez que le serveur est allumé et que le site a accès à internet.",
+}
+GENERIC_INSTRUCTIONS = "Aucune action n'est requise de votre part pour l'instant."
+
+
+# --------------------------------------------------------------------------- pure decisions
+
+
+def decide_impact(
+    server_override: str | None,
+    global_override: str | None,
+    source_impact: str | None,
+    rule_default: str | None,
+) -> str:
+    """MON-3: the first impact given, from the most specific to the offer's default."""
+    for impact in (server_override, global_override, source_impact, rule_default):
+        if impact is not None and impact in IMPACTS:
+            return impact
+    return "minor-moderate"
+
+
+@dataclass(frozen=True)
+class TriagePlan:
+    """What the monitoring team does for one impact (the offer's ``monitoring.triage``)."""
+
+    actions: tuple[str, ...]
+    level1: timedelta | None
+
+
+def triage_plan(offer: Offer, impact: str) -> TriagePlan:
+    """The offer's actions for ``impact`` (SPEC MON-3 when the offer lists none)."""
+    levels = offer.monitoring.triage if offer.monitoring else []
+    for level in levels:
+        if level.id == impact:
+            level1 = (
+                timer(level.level1_diagnosis_max, f"triage {impact}")
+                if level.level1_diagnosis_max
+                else None
+            )
+            if "phone-call" in level.actions and level1 is None:
+                level1 = DEFAULT_LEVEL1
+            return TriagePlan(tuple(level.actions), level1)
+    actions = DEFAULT_ACTIONS.get(impact, DEFAULT_ACTIONS["minor-moderate"])
+    return TriagePlan(actions, DEFAULT_LEVEL1 if "phone-call" in actions else None)
+
+
+def rule_defaults(offer: Offer) -> dict[str, tuple[str, str]]:
+    """Rule id -> (label, default impact) for the offer's rules and its heartbeat (MON-2)."""
+    if offer.monitoring is None:
+        return {}
+    try:
+        rules = {r.id: (r.label, r.impact) for r in rules_from_offer(offer)}
+    except RuleError:
+        rules = {r.id: (r.label, r.impact) for r in offer.monitoring.rules}
+    rules[HEARTBEAT_METRIC] = (
+        _("Battement de cœur manquant (serveur ou lien coupé)"),
+        offer.monitoring.heartbeat.impact,
+    )
+    return rules
+
+
+# --------------------------------------------------------------------------- who is told
+
+
+def system_user() -> Any:
+    """The vendor account that records what the monitoring does (``prevent-care``)."""
+    users = get_user_model()
+    user = users.objects.filter(username=SYSTEM_USERNAME).first()
+    if user is None:
+        user = users.objects.create_user(
+            SYSTEM_USERNAME, email="", first_name="Prevent", last_name="Care"
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not Membership.objects.filter(user=user).exists():
+        Membership.objects.create(user=user, client=None, role=Role.OPERATOR)
+    return user
+
+
+def client_contacts(client_id: int) -> list[Any]:
+    """The client's active logins, administrators first (the people told of alerts)."""
+    members = list(
+        get_user_model()
+        .objects.filter(membership__client_id=client_id, is_active=True)
+        .order_by("membership__role", "pk")  # "client-admin" sorts before "client-user"
+    )
+    admins = [u for u in members if u.membership.role == Role.CLIENT_ADMIN]
+    return admins or members
+
+
+def _addresses(env: str, roles: tuple[str, ...]) -> list[str]:
+    """Addresses from ``env`` (comma-separated), else the active vendor staff with ``roles``."""
+    configured = [a.strip() for a in os.environ.get(env, "").split(",") if a.strip()]
+    if configured:
+        return configured
+    staff = get_user_model().objects.filter(
+        membership__client__isnull=True, membership__role__in=roles, is_active=True
+    )
+    return sorted({u.email for u in staff if u.email})
+
+
+def team_addresses() -> list[str]:
+    """LIVRET_MONITORING_TEAM, else the technicians and operators (level 1)."""
+    return _addresses("LIVRET_MONITORING_TEAM", ("technician", "operator"))
+
+
+def level2_addresses() -> list[str]:
+    """LIVRET_MONITORING_LEVEL2, else the support leads (level 2, MON-3)."""
+    return _addresses("LIVRET_MONITORING_LEVEL2", ("lead",))
+
+
+def _queue(
+    to: list[str], subject: str, body: str, reason: str, request: Request | None = None
+) -> None:
+    """Queue a mail in the support outbox (sent by the worker after commit)."""
+    to = [a for a in to if a]
+    if not to:
+        return
+    OutgoingMail.objects.create(
+        request=request,
+        to=to,
+        subject=f"[Prevent Care] {subject}"[:255],
+        body=body,
+        reason=reason,
+        created_at=timezone.now(),
+    )
+
+
+def _board_url() -> str:
+    return f"{settings.SITE_URL}/exploitation/surveillance/"
+
+
+def _portal_url(alert: MonitoringAlert) -> str:
+    return f"{settings.SITE_URL}/portail/surveillance/sites/{alert.server.site_id}/"
+
+
+def _describe(alert: MonitoringAlert) -> str:
+    when = timezone.localtime(alert.firing_at or alert.created_at)
+    what = alert.summary or alert.rule
+    series = f" ({alert.series})" if alert.series else ""
+    return f"{what}{series} — serveur {alert.server.hostname}, depuis le {when:%d/%m/%Y %H:%M}"
+
+
+# --------------------------------------------------------------------------- triage
+
+
+def support_contract(alert: MonitoringAlert) -> Contract:
+    """Where a request from this alert goes (see the module's reading of P art. 3.2)."""
+    site = alert.server.site
+    contracts = (
+        Contract.objects.filter(client_id=site.client_id)
+        .exclude(pk=site.contract_id)
+        .select_related("offer_version")
+        .order_by("start_date", "pk")
+    )
+    for contract in contracts:
+        offer = contract.offer_version.offer
+        formula = offer.formulas.get(contract.formula)
+        if offer.support is not None and formula is not None and formula.support:
+            return contract
+    return site.contract
+
+
+def _locked(alert: MonitoringAlert) -> MonitoringAlert:
+    return (
+        MonitoringAlert.objects.select_for_update(of=("self",))
+        .select_related("server__site__client", "server__site__contract__offer_version", "request")
+        .get(pk=alert.pk)
+    )
+
+
+def _impact(alert: MonitoringAlert, offer: Offer) -> tuple[str, Any]:
+    """The alert's impact and who set it (None: the source or the offer)."""
+    overrides = {
+        s.server_id: s
+        for s in ImpactSetting.objects.filter(rule=alert.rule).filter(
+            Q(server_id=alert.server_id) | Q(server__isnull=True)
+        )
+    }
+    on_server, everywhere = overrides.get(alert.server_id), overrides.get(None)
+    default = rule_defaults(offer).get(alert.rule, ("", None))[1]
+    impact = decide_impact(
+        on_server.impact if on_server else None,
+        everywhere.impact if everywhere else None,
+        alert.impact or None,
+        default,
+    )
+    chosen = on_server or everywhere
+    return impact, (chosen.changed_by if chosen and chosen.impact == impact else None)
+
+
+@transaction.atomic
+def triage_alert(alert: MonitoringAlert, now: datetime) -> None:
+    """MON-3: decide the alert's impact and do what it calls for, once (idempotent).
+
+    Called when an alert becomes firing (engine ingestion, Alertmanager receiver).
+    """
+    alert = _locked(alert)
+    if alert.triaged_at is not None:
+        return
+    alert.triaged_at = now
+    sibling = (
+        MonitoringAlert.objects.select_for_update()
+        .filter(server_id=alert.server_id, rule=alert.rule, resolved_at__isnull=True)
+        .exclude(triaged_at__isnull=True)
+        .exclude(pk=alert.pk)
+        .order_by("firing_at", "pk")
+        .first()
+    )
+    if sibling is not None:
+        _fold(sibling, alert, now)
+        return
+    offer = alert.server.site.contract.offer_version.offer
+    alert.impact, alert.impact_overridden_by = _impact(alert, offer)
+    _act(alert, offer, now, timer_from=alert.firing_at or now)
+    alert.save()
+
+
+def _fold(open_alert: MonitoringAlert, new: MonitoringAlert, now: datetime) -> None:
+    """MON-3: a new alert of the same server and rule joins the open one; no second request."""
+    open_alert.occurrences += 1
+    open_alert.last_occurrence_at = new.firing_at or now
+    open_alert.save(update_fields=["occurrences", "last_occurrence_at"])
+    new.request = open_alert.request
+    new.impact = open_alert.impact
+    new.level = open_alert.level
+    new.save()
+    if open_alert.request is not None:
+        _internal_note(
+            open_alert.request,
+            _("Nouvelle occurrence rattachée à l'alerte : %(what)s (occurrence n° %(n)d).")
+            % {"what": _describe(new), "n": open_alert.occurrences},
+            now,
+        )
+
+
+def fold_repeat(alert: MonitoringAlert, at: datetime) -> MonitoringAlert:
+    """Count one more occurrence of an open alert (a re-sent or re-fired alert, MON-3)."""
+    MonitoringAlert.objects.filter(pk=alert.pk).update(
+        occurrences=F("occurrences") + 1, last_occurrence_at=at
+    )
+    alert.refresh_from_db()
+    return alert
+
+
+def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: datetime) -> None:
+    """Do what the alert's impact calls for that is not done yet (the caller saves)."""
+    plan = triage_plan(offer, alert.impact)
+    described = _describe(alert)
+    contacts = client_contacts(alert.server.site.client_id)
+    to_client = [u.email for u in contacts if u.email]
+    if "acknowledge" in plan.actions and alert.acknowledged_at is None:
+        alert.acknowledged_at = now
+    if "mail-or-call" in plan.actions:
+        instructions = INSTRUCTIONS.get(alert.rule, GENERIC_INSTRUCTIONS)
+        _queue(
+            to_client,
+            _("Alerte de surveillance : %(what)s") % {"what": alert.summary or alert.rule},
+            _(
+                "Bonjour,\n\nLa télésurveillance Prevent Care a relevé : %(what)s.\n\n"
+                "Ce que vous pouvez faire : %(instructions)s\n\n"
+                "Notre équipe suit l'alerte et vous appellera si nécessaire.\n%(url)s\n"
+            )
+            % {"what": described, "instructions": instructions, "url": _portal_url(alert)},
+            "monitoring-minor",
+        )
+        _queue(
+            team_addresses(),
+            _("Alerte mineure : %(what)s") % {"what": described},
+            _("Le client a reçu les consignes par mail ; appelez-le si nécessaire.\n%(url)s\n")
+            % {"url": _board_url()},
+            "monitoring-minor",
+        )
+    if "open-request" in plan.actions and alert.request is None:
+        alert.request = _open_request(alert, contacts, now)
+        if alert.request is None:
+            _queue(
+                team_addresses(),
+                _("Demande non ouverte : %(what)s") % {"what": described},
+                _(
+                    "Le client n'a aucun compte actif : aucune demande n'a pu être ouverte. "
+                    "Appelez-le.\n%(url)s\n"
+                )
+                % {"url": _board_url()},
+                "monitoring-no-request",
+            )
+    if "mail-client" in plan.actions and alert.request is not None:
+        _queue(
+            to_client,
+            _("Alerte significative : %(what)s") % {"what": alert.summary or alert.rule},
+            _(
+                "Bonjour,\n\nLa télésurveillance Prevent Care a relevé : %(what)s.\n"
+                "Nous avons ouvert la demande %(number)s et la traitons.\n%(url)s\n"
+            )
+            % {
+                "what": described,
+                "number": alert.request.number,
+                "url": f"{settings.SITE_URL}/demandes/{alert.request.number}/",
+            },
+            "monitoring-significant",
+            alert.request,
+        )
+    if "phone-call" in plan.actions and not alert.calls.exists():
+        PhoneCallTask.objects.create(alert=alert, created_at=now)
+        if alert.diagnosis_due_at is None and alert.escalated_at is None and plan.level1:
+            alert.diagnosis_due_at = timer_from + plan.level1  # MON-3: level 1, at most 1 h
+        due = (
+            timezone.localtime(alert.diagnosis_due_at).strftime("%H:%M")
+            if alert.diagnosis_due_at
+            else "—"
+        )
+        _queue(
+            team_addresses(),
+            _("ALERTE MAJEURE : %(what)s") % {"what": described},
+            _(
+                "Appelez le client (%(client)s) et établissez le diagnostic de niveau 1 avant "
+                "%(due)s ; passé ce délai l'alerte passe au niveau 2.\n%(url)s\n"
+            )
+            % {"client": alert.server.site.client.name, "due": due, "url": _board_url()},
+            "monitoring-major",
+            alert.request,
+        )
+
+
+def _open_request(alert: MonitoringAlert, contacts: list[Any], now: datetime) -> Request | None:
+    """Open the support request of a significant or major alert (REQ-1, channel monitoring)."""
+    if not contacts:
+        return None
+    filer = contacts[0]
+    rule_label = rule_defaults(alert.server.site.contract.offer_version.offer).get(
+        alert.rule, (alert.rule, None)
+    )[0]
+    title = f"Télésurveillance — {alert.server.hostname} : {alert.summary or rule_label}"
+    new = NewRequest(
+        kind="anomaly",
+        title=title[:200],
+        description=_(
+            "Alerte %(impact)s relevée par la télésurveillance Prevent Care.\n\n"
+            "Serveur : %(server)s (site %(site)s)\nRègle : %(rule)s\nDepuis le : %(at)s"
+        )
+        % {
+            "impact": Impact(alert.impact).label,
+            "server": alert.server.hostname,
+            "site": alert.server.site.name,
+            "rule": rule_label,
+            "at": f"{timezone.localtime(alert.firing_at or now):%d/%m/%Y %H:%M}",
+        },
+        error_messages=alert.summary,
+        priority=PRIORITY.get(alert.impact, "moderate"),
+    )
+    return support.file_request(
+        filer=filer,
+        contract=support_contract(alert),
+        new=new,
+        channel="monitoring",
+        at=now,
+        recorded_by=system_user(),
+    )
+
+
+def _internal_note(request: Request, text: str, now: datetime) -> None:
+    support.comment(request, system_user(), text, internal=True, at=now)
+
+
+# --------------------------------------------------------------------------- after triage
+
+
+@transaction.atomic
+def resolve_alert(alert: MonitoringAlert, resolved_at: datetime) -> MonitoringAlert:
+    """The alert is over: resolved, with a note on its request (which stays open)."""
+    alert = _locked(alert)
+    if alert.resolved_at is not None:
+        return alert
+    alert.state = AlertState.RESOLVED
+    alert.resolved_at = resolved_at
+    alert.save(update_fields=["state", "resolved_at"])
+    if alert.request is not None and alert.request.is_open:
+        support.comment(
+            alert.request,
+            system_user(),
+            _("L'alerte est résolue depuis le %(at)s : %(what)s. La demande reste ouverte.")
+            % {"at": f"{timezone.localtime(resolved_at):%d/%m/%Y %H:%M}", "what": _describe(alert)},
+            at=max(resolved_at, alert.request.registered_at),
+        )
+    return alert
+
+
+def _require_vendor(actor: Any) -> None:
+    if not support.is_vendor(actor):
+        raise NotAllowed("vendor-only", "seul le personnel de l'éditeur peut faire cela")
+
+
+@transaction.atomic
+def set_alert_impact(actor: Any, alert: MonitoringAlert, impact: str, now: datetime) -> None:
+    """An operator changes one alert's impact (MON-3); a higher impact adds its actions, a lower
+    one undoes nothing already done."""
+    _require_vendor(actor)
+    if impact not in IMPACTS:
+        raise ServiceError("invalid", f"impact inconnu « {impact} »", field="impact")
+    alert = _locked(alert)
+    previous = alert.impact
+    if previous == impact and alert.triaged_at is not None:
+        return  # nothing changes: no mail is sent again
+    alert.impact, alert.impact_overridden_by = impact, actor
+    if alert.triaged_at is None:
+        alert.triaged_at = now
+    if alert.resolved_at is None:
+        _act(alert, alert.server.site.contract.offer_version.offer, now, timer_from=now)
+    alert.save()
+    if alert.request is not None and previous != impact:
+        _internal_note(
+            alert.request,
+            _("Impact de l'alerte changé de « %(old)s » à « %(new)s ».")
+            % {
+                "old": Impact(previous).label if previous in IMPACTS else previous,
+                "new": Impact(impact).label,
+            },
+            now,
+        )
+
+
+@transaction.atomic
+def acknowledge(actor: Any, alert: MonitoringAlert, now: datetime) -> None:
+    """A technician has seen the alert."""
+    _require_vendor(actor)
+    MonitoringAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=now, acknowledged_by=actor
+    )
+
+
+@transaction.atomic
+def record_call(actor: Any, call: PhoneCallTask, notes: str, now: datetime) -> None:
+    """MON-3 major: the client was called; what was said goes on the request (internal)."""
+    _require_vendor(actor)
+    if not notes.strip():
+        raise ServiceError("invalid", "résumez l'appel", field="notes")
+    call = (
+        PhoneCallTask.objects.select_for_update(of=("self",))
+        .select_related("alert__request")
+        .get(pk=call.pk)
+    )
+    if call.done_at is not None:
+        raise ServiceError("already-done", "cet appel est déjà enregistré", field="notes")
+    call.done_at, call.done_by, call.notes = now, actor, notes.strip()
+    call.save()
+    if call.alert.request is not None:
+        support.comment(
+            call.alert.request,
+            actor,
+            _("Appel du client : %(n)s") % {"n": call.notes},
+            internal=True,
+            at=now,
+        )
+
+
+@transaction.atomic
+def diagnosis_done(actor: Any, alert: MonitoringAlert, text: str, now: datetime) -> None:
+    """MON-3 major: the level-1 diagnosis is established in time; the timer stops."""
+    _require_vendor(actor)
+    if not text.strip():
+        raise ServiceError("invalid", "décrivez le diagnostic", field="text")
+    alert = _locked(alert)
+    if alert.escalated_at is not None or alert.diagnosis_due_at is None:
+        raise ServiceError(
+            "no-timer", "cette alerte n'a pas de diagnostic de niveau 1 en cours", field="text"
+        )
+    alert.diagnosis_due_at = None
+    alert.save(update_fields=["diagnosis_due_at"])
+    if alert.request is not None:
+        support.comment(
+            alert.request,
+            actor,
+            _("Diagnostic de niveau 1 : %(t)s") % {"t": text.strip()},
+            internal=True,
+            at=now,
+        )
+
+
+# --------------------------------------------------------------------------- escalation job
+
+
+def due_escalations(now: datetime, limit: int = 500) -> list[int]:
+    """Alerts whose level-1 diagnosis time ran out, earliest first (one query on the partial
+    index ``alert_diagnosis_due``)."""
+    query = (
+        MonitoringAlert.objects.filter(diagnosis_due_at__lte=now, escalated_at__isnull=True)
+        .order_by("diagnosis_due_at")
+        .values_list("pk", flat=True)
+    )
+    return list(query[:limit])
+
+
+def escalate_due(now: datetime, limit: int = 500) -> int:
+    """MON-3: move to level 2 every alert whose 1-hour level-1 diagnosis ran out; return how many.
+
+    Each alert is claimed by a compare-and-swap update (still due, not yet escalated), so two
+    workers never escalate it twice; its note and mails are written in the same transaction.
+    """
+    escalated = 0
+    for pk in due_escalations(now, limit):
+        try:
+            with transaction.atomic():
+                claimed = MonitoringAlert.objects.filter(
+                    pk=pk, diagnosis_due_at__lte=now, escalated_at__isnull=True
+                ).update(escalated_at=now, level=2)
+                if not claimed:
+                    continue
+                _escalated(
+                    MonitoringAlert.objects.select_related("server__site__client", "request").get(
+                        pk=pk
+                    ),
+                    now,
+                )
+                escalated += 1
+        except Exception:
+            log.exception("alert %s: escalation failed; retried at the next run", pk)
+    if escalated:
+        log.info("escalated %d alert(s) to level 2", escalated)
+    return escalated
+
+
+def _escalated(alert: MonitoringAlert, now: datetime) -> None:
+    described = _describe(alert)
+    if alert.request is not None:
+        _internal_note(
+            alert.request,
+            _("Diagnostic de niveau 1 non établi en 1 heure : alerte escaladée au niveau 2."),
+            now,
+        )
+    _queue(
+        level2_addresses(),
+        _("Escalade niveau 2 : %(what)s") % {"what": described},
+        _(
+            "Le diagnostic de niveau 1 n'a pas été établi dans l'heure (client %(client)s). "
+            "L'alerte vous est confiée.\n%(url)s\n"
+        )
+        % {"client": alert.server.site.client.name, "url": _board_url()},
+        "monitoring-escalation",
+        alert.request,
+    )
+
+
+def run_escalation(now: datetime) -> None:
+    """The ``monitoring-escalation`` worker job: :func:`escalate_due` at the worker's clock."""
+    escalate_due(now)
+
+
+def register_triage_jobs() -> None:
+    """Add the escalation job to the worker once (called from the app's ``ready``)."""
+    from livret.ops.worker import JOBS, Job
+
+    if not any(job.name == "monitoring-escalation" for job in JOBS):
+        JOBS.append(Job("monitoring-escalation", 30, run_escalation))
