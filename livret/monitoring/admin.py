@@ -6,11 +6,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from livret.monitoring.models import (
+    BackupJob,
     ImpactSetting,
     MonitoringAlert,
     PhoneCallTask,
     PreventiveVisit,
     Server,
+    ServerToken,
     Site,
 )
 
@@ -73,3 +75,17 @@ class PreventiveVisitAdmin(ReadOnly):
 @admin.register(ImpactSetting)
 class ImpactSettingAdmin(ReadOnly):
     list_display = ("rule", "server", "impact", "changed_by", "changed_at")
+
+
+@admin.register(BackupJob)
+class BackupJobAdmin(ReadOnly):
+    list_display = ("server", "name", "due_time", "timezone", "next_due_at")
+    search_fields = ("server__hostname", "name")
+
+
+@admin.register(ServerToken)
+class ServerTokenAdmin(ReadOnly):
+    list_display = ("server", "prefix", "created_at", "last_used_at", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("server__hostname", "prefix")
+    exclude = ("key_hash",)

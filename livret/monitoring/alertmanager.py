@@ -25,16 +25,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from ninja import Router
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticError
 
 from livret.api.auth import BearerToken
+from livret.monitoring.api import Text, plausible_instant
 from livret.monitoring.models import AlertState, Impact, MonitoringAlert, Server
 from livret.monitoring.triage import fold_repeat, resolve_alert, triage_alert
 from livret.support.services import is_vendor
@@ -56,17 +57,22 @@ ALERTNAMES = {
 }
 
 
+def _end(value: datetime) -> datetime | None:
+    """Alertmanager's zero time (year 1: "not ended") as None; else a plausible instant."""
+    return None if value.year == 1 else plausible_instant(value)
+
+
 class WebhookAlert(BaseModel):
     """One alert of the payload (unknown fields ignored)."""
 
     model_config = ConfigDict(extra="ignore")
 
     status: Literal["firing", "resolved"]
-    labels: dict[str, str]
-    annotations: dict[str, str] = {}
-    startsAt: datetime
-    endsAt: datetime | None = None
-    fingerprint: str = ""
+    labels: dict[Text, Text]
+    annotations: dict[Text, Text] = {}
+    startsAt: Annotated[datetime, AfterValidator(plausible_instant)]
+    endsAt: Annotated[datetime, AfterValidator(_end)] | None = None
+    fingerprint: Text = ""
 
 
 class Webhook(BaseModel):
@@ -189,7 +195,7 @@ def _resolved(server: Server, rule: str, item: WebhookAlert, now: datetime) -> d
     ).first()
     if alert is None:
         return {"result": "skipped", "reason": "no open alert with this fingerprint"}
-    ends = item.endsAt if item.endsAt and item.endsAt.year > 1 else now
+    ends = item.endsAt or now
     alert = resolve_alert(alert, ends)
     return {"result": "resolved", "alert": alert.pk}
 

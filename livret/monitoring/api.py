@@ -8,7 +8,10 @@ The contract, shared with the agent (``livret.agent``, docs/agent.md):
 * A malformed body answers 400 ``{"code": "invalid", "message", "field"}`` naming the first
   bad field (``samples.3.value``); nothing of the batch is stored. Besides types: at most
   5,000 items a batch; every time within a year before and a day after ``sent_at`` (the
-  agent's own clock stamps both); a body within Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``.
+  agent's own clock stamps both), and every instant between 1970 and 9000; no NUL character
+  in a string; a body within Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Times may carry
+  fractions of a second (the agent sends milliseconds) and values are not capped
+  (``disk_queue_percent`` is a queue length × 100).
 * 200 ``{"accepted", "duplicate", "clock_skew_seconds", "clock_flagged"}``; a batch already
   stored answers ``duplicate: true`` with ``accepted: 0`` and stores nothing again.
 
@@ -19,7 +22,7 @@ value answers 400 with the ``field`` key the agents read (ninja's own answer is 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 from django.core.exceptions import RequestDataTooBig
@@ -27,7 +30,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security.http import HttpAuthBase
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from livret.api.errors import ApiError
 from livret.monitoring import ingest
@@ -57,8 +68,34 @@ class ServerBearer(HttpAuthBase):
 
 # --------------------------------------------------------------------------- the bodies
 
-When = Annotated[AwareDatetime, Field(strict=True, description="ISO 8601 with an offset")]
+# Beyond these an instant is no clock's reading, and shifting it by a year or by the clock
+# skew would leave the dates Python and the databases can hold.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def plausible_instant(value: datetime) -> datetime:
+    """``value`` when a clock could read it (1970 to 9000); ValueError otherwise."""
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("not a plausible clock reading (before 1970 or after 9000)")
+    return value
+
+
+def no_nul(value: str) -> str:
+    """``value`` without NUL characters, which PostgreSQL text cannot hold: refused as bad
+    input rather than failed on as a 500."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+When = Annotated[
+    AwareDatetime,
+    Field(strict=True, description="ISO 8601 with an offset"),
+    AfterValidator(plausible_instant),
+]
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Text = Annotated[str, AfterValidator(no_nul)]
 
 
 class _Item(BaseModel):
@@ -69,8 +106,8 @@ class SampleIn(_Item):
     """One reading: ``cpu_percent``, ``disk_free_percent:C:``, ``heartbeat`` … (MON-1)."""
 
     time: When
-    metric: str = Field(min_length=1, max_length=120, pattern=r"^[a-z][a-z0-9_]*(:\S.*)?$")
-    value: Number
+    metric: Text = Field(min_length=1, max_length=120, pattern=r"^[a-z][a-z0-9_]*(:\S.*)?$")
+    value: Number  # not capped: disk_queue_percent is the queue length × 100 (a queue of 3: 300)
 
 
 class EventIn(_Item):
@@ -78,19 +115,19 @@ class EventIn(_Item):
 
     time: When
     kind: Literal["hardware", "event-log"]
-    source: str = Field(min_length=1, max_length=100)
+    source: Text = Field(min_length=1, max_length=100)
     severity: Literal["warning", "error", "critical"]
-    message: str = ""
+    message: Text = ""
 
 
 class BackupIn(_Item):
     """A backup job's result (MON-1, MON-2)."""
 
-    job: str = Field(min_length=1, max_length=100)
+    job: Text = Field(min_length=1, max_length=100)
     status: Literal["succeeded", "failed", "incomplete", "cancelled"]
     started_at: When | None = None
     finished_at: When
-    message: str = ""
+    message: Text = ""
 
 
 class _Batch(_Item):

@@ -1,24 +1,34 @@
 """PreventCare demo data: a monitored site of Boulangerie Martin (MON-1..5), idempotent.
 
 Called by ``livret.demo.load_demo`` after its clients, logins and requests: the site, two
-servers, a filled technical document, the 2026 visits (the first one reported) and one firing
-significant alert, triaged into a request on the client's Quadra support contract.
+servers, a filled technical document, the 2026 visits (the first one reported), one firing
+significant alert, triaged into a request on the client's Quadra support contract, and the
+nightly backup job of srv-martin-01 (MON-2) with last night's succeeded result.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from livret.monitoring import services, triage
-from livret.monitoring.models import AlertState, MonitoringAlert, Site
+from livret.monitoring.models import (
+    AlertState,
+    BackupJob,
+    BackupResult,
+    MonitoringAlert,
+    Server,
+    Site,
+)
 from livret.tenants.models import Contract
 
 CONTRACT = "P-2026-001"
 SITE = "Fournil et magasin"
+# MON-2: as the document's « Sauvegarde » section says (Veeam, 22:00, result before 06:00).
+BACKUP_SERVER, BACKUP_JOB, BACKUP_DUE = "srv-martin-01", "nightly", time(6, 0)
 DOCUMENT = {
     "Interlocuteurs Client et Cegid": "Client : M. Martin (gérant), 01 23 45 67 89.\n"
     "Cegid : cellule Prevent Care, technicien référent L. Girard.",
@@ -56,6 +66,7 @@ def load_monitoring_demo() -> list[str]:
     if site is None:
         _create(contract)
         site = Site.objects.get(contract=contract, name=SITE)
+    _backup_job(site)
     return [
         f"monitoring: site « {site.name} » of {contract.client} "
         f"({site.servers.count()} servers) — /exploitation/surveillance/ and "
@@ -109,3 +120,27 @@ def _create(contract: Contract) -> None:
         created_at=firing,
     )
     triage.triage_alert(alert, now)
+
+
+def _backup_job(site: Site) -> None:
+    """The nightly backup job of srv-martin-01 and last night's result, once (MON-2)."""
+    server = Server.objects.filter(site=site, hostname=BACKUP_SERVER).first()
+    if server is None or BackupJob.objects.filter(server=server, name=BACKUP_JOB).exists():
+        return
+    tech = get_user_model().objects.get(username="technicien")
+    services.add_backup_job(tech, server, BACKUP_JOB, BACKUP_DUE, "Europe/Paris")
+    now = timezone.localtime()
+    # The latest 22:00 run that has finished (it lasts 1 h 10 min).
+    started = datetime.combine(now.date(), time(22, 0), tzinfo=now.tzinfo)
+    while started + timedelta(hours=1, minutes=10) > now:
+        started -= timedelta(days=1)
+    finished = started + timedelta(hours=1, minutes=10)
+    BackupResult.objects.create(
+        server=server,
+        job=BACKUP_JOB,
+        status=BackupResult.Status.SUCCEEDED,
+        started_at=started,
+        finished_at=finished,
+        message="Veeam : 2 machines, 184 Go traités",
+        received_at=finished,
+    )

@@ -79,6 +79,26 @@ class VisitReportForm(forms.Form):
         self.fields["visit"].choices = [(str(v.pk), f"{v.planned_for:%d/%m/%Y}") for v in visits]
 
 
+class BackupJobForm(forms.Form):
+    """MON-2: a server's backup job, whose result is expected every day by a local time."""
+
+    server = forms.ChoiceField(label=_("Serveur"))
+    name = forms.CharField(
+        label=_("Nom de la tâche"),
+        max_length=100,
+        help_text=_("Tel que les résultats le nomment (champ « job » de l'API), ex. : nightly"),
+    )
+    due_time = forms.TimeField(
+        label=_("Résultat attendu avant (heure locale)"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    timezone = forms.CharField(label=_("Fuseau horaire"), max_length=64, initial="Europe/Paris")
+
+    def __init__(self, *args: Any, servers: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["server"].choices = [(str(s.pk), s.hostname) for s in servers]
+
+
 class ImpactSettingForm(forms.Form):
     """MON-3: an operator's override of a rule's default impact."""
 
@@ -107,3 +127,9 @@ class CallForm(forms.Form):
 
     call = forms.IntegerField(widget=forms.HiddenInput)
     notes = forms.CharField(label=_("Résumé de l'appel"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DiagnosisForm(forms.Form):
+    """MON-3 major: the level-1 diagnosis."""
+
+    text = forms.CharField(label=_("Diagnostic"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -7,27 +7,35 @@ from ``livret.core.sites`` (MON-4 set-up length, MON-5 visits a year), read from
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.utils import timezone
 
+from livret.api.auth import PREFIX_LENGTH
 from livret.core.offer.schema import Offer
 from livret.core.sites import SiteError, setup_days, visits_per_year
+from livret.monitoring import evaluation, tokens
 from livret.monitoring.models import (
+    BackupJob,
     Impact,
     ImpactSetting,
     MonitoringAlert,
     PreventiveVisit,
     Server,
+    ServerToken,
     Site,
 )
 from livret.monitoring.triage import rule_defaults
 from livret.support import services as support
 from livret.support.services import NotAllowed, ServiceError
 from livret.tenants.models import Contract
+
+log = logging.getLogger("livret.monitoring")
 
 VISITS_SECTION = "Visites préventives"
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
@@ -282,3 +290,128 @@ def set_impact(
         defaults={"impact": impact, "changed_by": actor, "changed_at": now or timezone.now()},
     )
     return setting
+
+
+# --------------------------------------------------------------------------- backup jobs (MON-2)
+
+BACKUP_JOB_NAME_MAX = 100  # BackupJob.name and the API's ``results.N.job``
+_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _now() -> datetime:
+    """The current instant (``add_backup_job``'s ``timezone`` argument hides the module)."""
+    return timezone.now()
+
+
+def _due_time(value: time | str) -> time:
+    """A due time given as a ``time`` or as ``HH:MM`` text."""
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0, tzinfo=None)
+    match = _HH_MM.match(str(value).strip())
+    try:
+        if match is None:
+            raise ValueError(value)
+        return time(int(match[1]), int(match[2]))
+    except ValueError:
+        raise ServiceError(
+            "invalid", f"heure invalide « {value} » (attendu HH:MM)", field="due_time"
+        ) from None
+
+
+def _zone(name: str) -> str:
+    """An IANA time zone name (``Europe/Paris``, ``America/Martinique``), checked."""
+    name = name.strip()
+    try:
+        if not name or len(name) > 64:
+            raise ValueError(name)
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ServiceError(
+            "invalid",
+            f"fuseau horaire inconnu « {name} » (par exemple Europe/Paris)",
+            field="timezone",
+        ) from None
+    return name
+
+
+@transaction.atomic
+def add_backup_job(
+    actor: Any,
+    server: Server,
+    name: str,
+    due_time: time | str,
+    timezone: str = "Europe/Paris",
+    *,
+    now: datetime | None = None,
+) -> BackupJob:
+    """MON-2: declare a backup job of ``server`` whose result is expected every day before
+    ``due_time`` (local time in ``timezone``); a result not received by then raises a
+    ``backup-missing`` alert (worker job ``monitoring-backups``). ``name`` is the job name the
+    results carry (``results.N.job`` of the API), unique on the server."""
+    _require_vendor(actor)
+    name = name.strip()
+    if not name:
+        raise ServiceError("invalid", "le nom de la tâche est obligatoire", field="name")
+    if len(name) > BACKUP_JOB_NAME_MAX or not name.isprintable():
+        raise ServiceError(
+            "invalid",
+            f"nom de tâche invalide (au plus {BACKUP_JOB_NAME_MAX} caractères imprimables)",
+            field="name",
+        )
+    when, zone = _due_time(due_time), _zone(timezone)
+    server = Server.objects.select_for_update().get(pk=server.pk)
+    if server.backup_jobs.filter(name__iexact=name).exists():
+        raise ServiceError(
+            "duplicate",
+            f"le serveur {server.hostname} a déjà une tâche « {name} »",
+            field="name",
+        )
+    job = BackupJob(server=server, name=name, due_time=when, timezone=zone)
+    job.next_due_at = evaluation.next_backup_due(job, now or _now())
+    job.save()
+    return job
+
+
+@transaction.atomic
+def remove_backup_job(actor: Any, job: BackupJob, *, now: datetime | None = None) -> None:
+    """MON-2: stop expecting a backup job's results. Its open ``backup-missing`` alert is
+    resolved (no result will ever come to resolve it); its results stay in the history."""
+    _require_vendor(actor)
+    job = BackupJob.objects.select_related("server").select_for_update(of=("self",)).get(pk=job.pk)
+    evaluation.resolve_open(job.server, evaluation.BACKUP_MISSING, job.name, now or timezone.now())
+    job.delete()
+
+
+# --------------------------------------------------------------------------- agent tokens
+
+
+def create_agent_token(actor: Any, server: Server) -> str:
+    """A new agent token for ``server`` (``livret.monitoring.tokens``); the returned string
+    is its only copy: show it once."""
+    _require_vendor(actor)
+    token = tokens.create_server_token(server)
+    log.info(
+        "agent token %s… created for %s by %s",
+        token[:PREFIX_LENGTH],
+        server.hostname,
+        actor.get_username(),
+    )
+    return token
+
+
+@transaction.atomic
+def revoke_agent_token(actor: Any, token: ServerToken) -> ServerToken:
+    """Revoke one agent token at once: its agent gets 401 from its next batch on."""
+    _require_vendor(actor)
+    token = ServerToken.objects.select_for_update().select_related("server").get(pk=token.pk)
+    if token.revoked:
+        raise ServiceError("already-revoked", "ce jeton est déjà révoqué", field="token")
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    log.info(
+        "agent token %s… of %s revoked by %s",
+        token.prefix,
+        token.server.hostname,
+        actor.get_username(),
+    )
+    return token

@@ -42,7 +42,9 @@ def revoke_server_token(prefix: str) -> ServerToken:
         raise TokenError(f"no active server token with prefix {prefix!r}")
     if len(found) > 1:
         names = ", ".join(t.server.hostname for t in found)
-        raise TokenError(f"prefix {prefix!r} matches several tokens ({names}); revoke in the admin")
+        raise TokenError(
+            f"prefix {prefix!r} matches several tokens ({names}); revoke it on its site's page"
+        )
     token = found[0]
     token.revoked = True
     token.save(update_fields=["revoked"])

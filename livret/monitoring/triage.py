@@ -100,6 +100,20 @@ INSTRUCTIONS = {
     HEARTBEAT_METRIC: "Vérifiez que le serveur est allumé et que le site a accès à internet.",
 }
 GENERIC_INSTRUCTIONS = "Aucune action n'est requise de votre part pour l'instant."
+# Alerts raised under a rule id of their own that belong to one rule of the offer: the backup
+# alerts of the ingestion and of the worker (``livret.monitoring.evaluation``) are the offer's
+# ``backup`` rule (MON-2: failed, incomplete, cancelled or not received).
+RULE_FAMILY = {"backup-missing": "backup", "backup-failed": "backup"}
+
+
+def offer_rule(rule: str) -> str:
+    """The offer's rule id an alert's rule belongs to (``backup-failed`` → ``backup``)."""
+    return RULE_FAMILY.get(rule, rule)
+
+
+def instructions_for(rule: str) -> str:
+    """MON-3 minor/moderate: what the client can do at once for an alert of ``rule``."""
+    return INSTRUCTIONS.get(rule) or INSTRUCTIONS.get(offer_rule(rule), GENERIC_INSTRUCTIONS)
 
 
 # --------------------------------------------------------------------------- pure decisions
@@ -269,15 +283,23 @@ def _locked(alert: MonitoringAlert) -> MonitoringAlert:
 
 
 def _impact(alert: MonitoringAlert, offer: Offer) -> tuple[str, Any]:
-    """The alert's impact and who set it (None: the source or the offer)."""
+    """The alert's impact and who set it (None: the source or the offer). An override of the
+    offer's rule applies to the alerts of its family (``backup`` to ``backup-failed``); one of
+    the alert's own rule id wins over it."""
+    family = offer_rule(alert.rule)
     overrides = {
-        s.server_id: s
-        for s in ImpactSetting.objects.filter(rule=alert.rule).filter(
+        (s.server_id, s.rule): s
+        for s in ImpactSetting.objects.filter(rule__in={alert.rule, family}).filter(
             Q(server_id=alert.server_id) | Q(server__isnull=True)
         )
     }
-    on_server, everywhere = overrides.get(alert.server_id), overrides.get(None)
-    default = rule_defaults(offer).get(alert.rule, ("", None))[1]
+
+    def override(server_id: int | None) -> ImpactSetting | None:
+        return overrides.get((server_id, alert.rule)) or overrides.get((server_id, family))
+
+    on_server, everywhere = override(alert.server_id), override(None)
+    defaults = rule_defaults(offer)
+    default = (defaults.get(alert.rule) or defaults.get(family) or ("", None))[1]
     impact = decide_impact(
         on_server.impact if on_server else None,
         everywhere.impact if everywhere else None,
@@ -351,7 +373,7 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
     if "acknowledge" in plan.actions and alert.acknowledged_at is None:
         alert.acknowledged_at = now
     if "mail-or-call" in plan.actions:
-        instructions = INSTRUCTIONS.get(alert.rule, GENERIC_INSTRUCTIONS)
+        instructions = instructions_for(alert.rule)
         _queue(
             to_client,
             _("Alerte de surveillance : %(what)s") % {"what": alert.summary or alert.rule},

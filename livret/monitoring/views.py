@@ -1,5 +1,6 @@
 """Monitoring pages (PreventCare, MON-1..5): the technicians' alert board, sites with their
-servers, technical document and visits, impact settings; and the client's portal view.
+servers, backup jobs (MON-2), agent tokens, technical document and visits, impact settings;
+and the client's portal view (never the tokens).
 
 Views parse input, reach objects only through ``access`` helpers, call ``services`` or
 ``triage`` and render. Vendor pages live under /exploitation/surveillance/ (a client gets 404),
@@ -8,10 +9,13 @@ client pages under /portail/surveillance/ (vendor staff are sent to their own pa
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Prefetch, Value, When
@@ -20,13 +24,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from livret.core.sites import SiteError
-from livret.monitoring import access, services, triage
+from livret.monitoring import access, evaluation, services, triage
 from livret.monitoring.forms import (
     AlertImpactForm,
+    BackupJobForm,
     CallForm,
+    DiagnosisForm,
     ImpactSettingForm,
     PlanVisitsForm,
     SectionForm,
@@ -35,12 +42,15 @@ from livret.monitoring.forms import (
     VisitReportForm,
 )
 from livret.monitoring.models import (
+    BackupJob,
+    BackupResult,
     Impact,
     ImpactSetting,
     MonitoringAlert,
     PhoneCallTask,
     PreventiveVisit,
     Server,
+    ServerToken,
     Site,
 )
 from livret.support.services import ServiceError, is_vendor
@@ -62,6 +72,15 @@ def _vendor(request: HttpRequest) -> None:
 
 def _field_error(form: Form, error: ServiceError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _first_error(form: Form, field: str, label: str) -> ServiceError:
+    """The form's first error on ``field`` as a ServiceError, the field named in the message."""
+    reason = next(iter(form.errors.get(field, [])), gettext("valeur invalide"))
+    return ServiceError("invalid", f"{label} : {reason}", field=field)
+
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 
 
 # --------------------------------------------------------------------------- alert board
@@ -94,6 +113,9 @@ def board_rows(filters: dict[str, str], now: datetime) -> list[AlertRow]:
     """Open alerts, most severe first then oldest; or the last resolved ones."""
     alerts = MonitoringAlert.objects.select_related("server__site__client", "request")
     if filters.get("client"):
+        # Not a slug (e.g. a NUL byte, which PostgreSQL refuses): no client has it.
+        if not _SLUG.match(filters["client"]):
+            alerts = alerts.none()
         alerts = alerts.filter(server__site__client__slug=filters["client"])
     if filters.get("vue") == "resolues":
         alerts = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at")
@@ -141,22 +163,25 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "impact":
             impact_form = AlertImpactForm(request.POST)
             if not impact_form.is_valid():
-                raise ServiceError("invalid", gettext("impact : choix invalide"), field="impact")
+                raise _first_error(impact_form, "impact", gettext("impact"))
             triage.set_alert_impact(user, alert, impact_form.cleaned_data["impact"], now)
             ok = gettext("Impact modifié.")
         elif action == "appel":
             call_form = CallForm(request.POST)
             if not call_form.is_valid():
-                raise ServiceError(
-                    "invalid", gettext("résumé de l'appel : obligatoire"), field="notes"
-                )
+                if "call" in call_form.errors:
+                    raise _first_error(call_form, "call", gettext("appel"))
+                raise _first_error(call_form, "notes", gettext("résumé de l'appel"))
             call = alert.calls.filter(pk=call_form.cleaned_data["call"]).first()
             if call is None:
                 raise Http404()
             triage.record_call(user, call, call_form.cleaned_data["notes"], now)
             ok = gettext("Appel enregistré.")
         elif action == "diagnostic":
-            triage.diagnosis_done(user, alert, request.POST.get("text", ""), now)
+            diagnosis_form = DiagnosisForm(request.POST)
+            if not diagnosis_form.is_valid():
+                raise _first_error(diagnosis_form, "text", gettext("diagnostic"))
+            triage.diagnosis_done(user, alert, diagnosis_form.cleaned_data["text"], now)
             ok = gettext("Diagnostic de niveau 1 enregistré.")
         else:
             raise Http404()
@@ -210,9 +235,42 @@ def _visit_years(site: Site, year: int) -> list[int]:
     return sorted(years | {timezone.localdate().year, year})
 
 
+@dataclass(frozen=True)
+class BackupRow:
+    """MON-2: a declared backup job with its last result and its next due instant."""
+
+    job: BackupJob
+    last: BackupResult | None
+    next_due_at: datetime
+
+
+def backup_rows(servers: list[Server], now: datetime) -> list[BackupRow]:
+    """The backup jobs of these servers, by server then name."""
+    rows = []
+    jobs = BackupJob.objects.filter(server__in=servers).select_related("server")
+    for job in jobs.order_by("server__hostname", "name"):
+        last = (
+            BackupResult.objects.filter(server_id=job.server_id, job=job.name)
+            .order_by("-finished_at", "-pk")
+            .first()
+        )
+        due = job.next_due_at or evaluation.next_backup_due(job, now)
+        rows.append(BackupRow(job, last, due))
+    return rows
+
+
+def server_tokens(servers: list[Server]) -> list[tuple[Server, list[ServerToken]]]:
+    """Each server with its agent tokens, newest first (vendor staff only: never a client)."""
+    by_server: dict[int, list[ServerToken]] = {s.pk: [] for s in servers}
+    for token in ServerToken.objects.filter(server__in=servers).order_by("-created_at", "-pk"):
+        by_server[token.server_id].append(token)
+    return [(server, by_server[server.pk]) for server in servers]
+
+
 def _site_context(request: HttpRequest, site: Site, forms: dict[str, Form]) -> dict[str, Any]:
     year = _year(request)
     servers = list(site.servers.all())
+    vendor = is_vendor(request.user)
     try:
         setup = services.setup_length(site, len(servers))
         due = services.visits_due(site, len(servers))
@@ -235,13 +293,16 @@ def _site_context(request: HttpRequest, site: Site, forms: dict[str, Form]) -> d
         "sections": services.document_sections(site),
         "editable": services.editable_sections(site),
         "open_alerts": open_alerts.order_by(IMPACT_ORDER, "firing_at"),
-        "vendor": is_vendor(request.user),
+        "backups": backup_rows(servers, timezone.now()),
+        "server_tokens": server_tokens(servers) if vendor else [],
+        "vendor": vendor,
         **forms,
     }
 
 
 def _site_forms(site: Site, post: Any = None, which: str = "") -> dict[str, Form]:
     sections = services.editable_sections(site)
+    servers = list(site.servers.all())
     open_visits = list(site.visits.filter(done_on__isnull=True).order_by("planned_for"))
 
     def bound(name: str) -> Any:
@@ -254,6 +315,7 @@ def _site_forms(site: Site, post: Any = None, which: str = "") -> dict[str, Form
             bound("planifier"), initial={"year": timezone.localdate().year}
         ),
         "visit_form": VisitReportForm(bound("visite"), visits=open_visits),
+        "backup_form": BackupJobForm(bound("sauvegarde"), servers=servers),
     }
 
 
@@ -280,6 +342,7 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
         "document": "section_form",
         "planifier": "plan_form",
         "visite": "visit_form",
+        "sauvegarde": "backup_form",
     }
     if which not in keys:
         raise Http404()
@@ -305,12 +368,93 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
         if which == "planifier":
             planned = services.plan_visits(site, data["year"], actor=user)
             return gettext("%(n)d visite(s) planifiée(s).") % {"n": len(planned)}
+        if which == "sauvegarde":
+            server = site.servers.get(pk=int(data["server"]))
+            job = services.add_backup_job(
+                user, server, data["name"], data["due_time"], data["timezone"]
+            )
+            return gettext("Tâche de sauvegarde « %(name)s » déclarée sur %(host)s.") % {
+                "name": job.name,
+                "host": server.hostname,
+            }
         visit = access.access_visit(user, site, int(data["visit"]))
         services.record_visit(user, visit, data["done_on"], data["report"])
         return gettext("Compte rendu ajouté au document technique.")
     except ServiceError as error:
         _field_error(form, error)
         return ""
+
+
+@login_required
+@require_POST
+def backup_job_remove(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+    """MON-2: stop expecting a backup job of one of the site's servers."""
+    _vendor(request)
+    site = access.access_site(request.user, pk)
+    job = BackupJob.objects.filter(pk=job_pk, server__site=site).select_related("server").first()
+    if job is None:
+        raise Http404("Aucune tâche de sauvegarde de ce numéro.")
+    services.remove_backup_job(request.user, job)
+    messages.success(
+        request,
+        gettext("Tâche de sauvegarde « %(name)s » retirée de %(host)s.")
+        % {"name": job.name, "host": job.server.hostname},
+    )
+    return redirect("monitoring-site", pk=site.pk)
+
+
+# --------------------------------------------------------------------------- agent tokens
+
+
+def agent_command(token: str, server: Server) -> str:
+    """The command line that runs this server's agent against this site (docs/agent.md)."""
+    words = ["livret", "agent", "--url", settings.SITE_URL.rstrip("/"), "--token", token]
+    if server.watched_services:
+        words += ["--services", ",".join(server.watched_services)]
+    return shlex.join(words)
+
+
+@never_cache
+@login_required
+@require_POST
+def server_token_create(request: HttpRequest, pk: int, server_pk: int) -> HttpResponse:
+    """A new agent token for one of the site's servers, shown on this page only (never
+    stored in clear, never shown again)."""
+    _vendor(request)
+    site = access.access_site(request.user, pk)
+    server = site.servers.filter(pk=server_pk).first()
+    if server is None:
+        raise Http404("Aucun serveur de ce numéro sur ce site.")
+    token = services.create_agent_token(request.user, server)
+    context = {
+        "site": site,
+        "server": server,
+        "token": token,
+        "command": agent_command(token, server),
+    }
+    return render(request, "monitoring/server_token.html", context)
+
+
+@login_required
+@require_POST
+def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpResponse:
+    """Revoke one agent token of one of the site's servers: its agent gets 401 at once."""
+    _vendor(request)
+    site = access.access_site(request.user, pk)
+    token = ServerToken.objects.filter(pk=token_pk, server__site=site).first()
+    if token is None:
+        raise Http404("Aucun jeton de ce numéro sur ce site.")
+    try:
+        token = services.revoke_agent_token(request.user, token)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            gettext("Jeton %(prefix)s… de %(host)s révoqué.")
+            % {"prefix": token.prefix, "host": token.server.hostname},
+        )
+    return redirect("monitoring-site", pk=site.pk)
 
 
 # --------------------------------------------------------------------------- impacts

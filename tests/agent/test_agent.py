@@ -441,6 +441,7 @@ def test_it_loses_nothing_and_stores_nothing_twice_when_killed(server, tmp_path)
         agent.kill()  # SIGKILL
         agent.wait()
 
+    before_restart = len(server.stored)
     agent = start_agent(server.url, state, log)
 
     def after_backlog() -> int:
@@ -448,7 +449,12 @@ def test_it_loses_nothing_and_stores_nothing_twice_when_killed(server, tmp_path)
         return len(ids) - ids.index(backlog[-1]) - 1 if backlog[-1] in ids else 0
 
     try:
-        wait_until(lambda: after_backlog() >= 2, "the backlog and newer batches")
+        # The killed agent may have sent the backlog and more already: wait for the new
+        # agent's own batches too, so that it has its signal handlers when SIGTERM comes.
+        wait_until(
+            lambda: after_backlog() >= 2 and len(server.stored) >= before_restart + 2,
+            "the backlog and newer batches",
+        )
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=10) == 0, log.read_text()
     finally:

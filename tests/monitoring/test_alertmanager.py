@@ -197,6 +197,44 @@ def test_it_names_the_field_of_a_malformed_alert(client, monitored, tech_token):
     assert not MonitoringAlert.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            lambda a: a["labels"].update(instance="srv-compta-01\x00:9182"),
+            "alerts.0.labels.instance",
+        ),
+        (lambda a: a["labels"].update(alertname="Cpu\x00High"), "alerts.0.labels.alertname"),
+        (
+            lambda a: a["annotations"].update(summary="processeur\x00"),
+            "alerts.0.annotations.summary",
+        ),
+        (lambda a: a.update(fingerprint="3b9f\x00"), "alerts.0.fingerprint"),
+        (lambda a: a.update(startsAt="0001-01-01T00:30:00+01:00"), "alerts.0.startsAt"),
+        (lambda a: a.update(startsAt="9999-12-31T23:30:00-01:00"), "alerts.0.startsAt"),
+        (lambda a: a.update(endsAt="9999-12-31T23:30:00-01:00"), "alerts.0.endsAt"),
+    ],
+)
+def test_it_refuses_nul_characters_and_implausible_instants_naming_the_field(
+    client, monitored, tech_token, change, field
+):  # type: ignore[no-untyped-def]
+    """PostgreSQL text cannot hold NUL, and instants beyond 1970-9000 overflow when converted:
+    400 naming the field, nothing stored (not a 500)."""
+    body = copy.deepcopy(PAYLOAD)
+    change(body["alerts"][0])
+    response = post(client, body, tech_token)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    assert not MonitoringAlert.objects.exists()
+
+
+def test_it_reads_alertmanagers_zero_end_in_any_offset_as_not_ended(client, monitored, tech_token):  # type: ignore[no-untyped-def]
+    body = copy.deepcopy(PAYLOAD)
+    body["alerts"][0]["endsAt"] = "0001-01-01T00:30:00+01:00"
+    assert post(client, body, tech_token).status_code == 200
+    assert MonitoringAlert.objects.get().resolved_at is None
+
+
 def test_it_refuses_a_client_token(client, personas, monitored):  # type: ignore[no-untyped-def]
     """Client A's and client B's tokens may not post alerts (only vendor accounts)."""
     for user in (personas.user_a, personas.user_b):

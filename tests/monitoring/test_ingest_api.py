@@ -175,6 +175,21 @@ BAD_INPUT = [
     ("events", lambda b: b["events"][0].update(severity="fatal"), "events.0.severity"),
     ("backups", lambda b: b["results"][0].update(status="done"), "results.0.status"),
     ("backups", lambda b: b["results"][0].update(finished_at="demain"), "results.0.finished_at"),
+    # PostgreSQL text cannot hold NUL: refused as bad input, not a 500 (decoded from "\u0000")
+    (
+        "samples",
+        lambda b: b["samples"][0].update(metric="disk_free_percent:C\x00"),
+        "samples.0.metric",
+    ),
+    ("events", lambda b: b["events"][0].update(source="ra\x00id"), "events.0.source"),
+    ("events", lambda b: b["events"][0].update(message="disque\x00"), "events.0.message"),
+    ("backups", lambda b: b["results"][0].update(job="nightly\x00"), "results.0.job"),
+    ("backups", lambda b: b["results"][0].update(message="\x00"), "results.0.message"),
+    # instants no clock gives, whose year or skew arithmetic would overflow
+    ("samples", lambda b: b.update(sent_at="0001-01-01T00:30:00+01:00"), "sent_at"),
+    ("samples", lambda b: b.update(sent_at="9999-12-31T23:00:00+00:00"), "sent_at"),
+    ("samples", lambda b: b["samples"][0].update(time="1969-12-31T23:59:59Z"), "samples.0.time"),
+    ("events", lambda b: b.update(sent_at="1900-01-01T00:00:00Z"), "sent_at"),
 ]
 
 
@@ -246,6 +261,28 @@ def test_it_stores_a_resent_batch_once_and_answers_duplicate(
     assert again.json()["duplicate"] is True
     assert again.json()["accepted"] == 0
     assert stored() == once
+
+
+def test_it_accepts_the_agents_millisecond_times_and_a_disk_queue_above_100(
+    client: Client, server_a: Server, frozen: Any
+) -> None:
+    """The agent writes ``2026-11-24T09:20:00.000+00:00`` and reports the disk queue as its
+    length × 100 (350 for 3.5 requests waiting): both are stored as sent."""
+    when = "2026-11-24T08:59:00.000+00:00"
+    body = {
+        "batch_id": str(uuid.uuid4()),
+        "sent_at": "2026-11-24T09:00:00.250+00:00",
+        "samples": [{"time": when, "metric": "disk_queue_percent", "value": 350.0}],
+    }
+    response = post(client, "samples", create_server_token(server_a), body)
+    assert response.status_code == 200, response.content
+    assert response.json()["accepted"] == 1
+    row = Sample.objects.get(server=server_a)
+    assert (row.metric, row.time.isoformat(timespec="milliseconds"), row.value) == (
+        "disk_queue_percent",
+        when,
+        350.0,
+    )
 
 
 def test_it_counts_every_sample_of_a_full_batch(

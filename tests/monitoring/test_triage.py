@@ -291,3 +291,65 @@ def test_it_refuses_impact_changes_from_a_client(personas, monitored):  # type: 
     with pytest.raises(NotAllowed):
         triage.set_alert_impact(personas.user_a, alert, "none", FIRING)
     assert MonitoringAlert.objects.get().impact == ""
+
+
+# --------------------------------------------------------------------------- backup alerts
+
+BACKUP_INSTRUCTIONS = "Vérifiez que le support de sauvegarde est branché et disponible."
+
+
+@pytest.mark.parametrize(
+    ("rule", "instructions"),
+    [
+        ("backup-missing", BACKUP_INSTRUCTIONS),  # raised by the worker (not received)
+        ("backup-failed", BACKUP_INSTRUCTIONS),  # raised by the ingestion (failed result)
+        ("backup", BACKUP_INSTRUCTIONS),  # the offer's rule id itself
+        (
+            "disk-free",
+            "Libérez de l'espace disque (corbeille, fichiers temporaires, anciens exports).",
+        ),
+        ("backup-other", triage.GENERIC_INSTRUCTIONS),
+        ("event-log", triage.GENERIC_INSTRUCTIONS),
+    ],
+)
+def test_it_gives_each_rule_its_instructions(rule, instructions):  # type: ignore[no-untyped-def]
+    assert triage.instructions_for(rule) == instructions
+
+
+@pytest.mark.parametrize("rule", ["backup-missing", "backup-failed"])
+def test_it_mails_the_backup_instructions_for_a_minor_backup_alert(personas, monitored, rule):  # type: ignore[no-untyped-def]
+    """MON-2, MON-3: a missing or failed backup of minor impact (the preset's ``backup``
+    rule) mails the client what to check."""
+    alert = firing_alert(
+        monitored.servers[0], rule, FIRING, impact="minor-moderate", series="nightly"
+    )
+    triage.triage_alert(alert, FIRING)
+    to_client = OutgoingMail.objects.get(to=[personas.user_a.email])
+    assert BACKUP_INSTRUCTIONS in to_client.body
+
+
+@pytest.mark.parametrize("rule", ["backup-missing", "backup-failed"])
+def test_it_applies_an_override_of_the_backup_rule_to_backup_alerts(monitored, rule):  # type: ignore[no-untyped-def]
+    """MON-3: the operators set the impact of the offer's ``backup`` rule (the impacts page
+    lists it); it applies to both kinds of backup alert. An override of the alert's own rule
+    id, on the same scope, wins over it."""
+    server = monitored.servers[0]
+    ImpactSetting.objects.create(rule="backup", impact="significant", changed_at=FIRING)
+    alert = firing_alert(server, rule, FIRING, impact="minor-moderate", series="nightly")
+    triage.triage_alert(alert, FIRING)
+    alert.refresh_from_db()
+    assert alert.impact == "significant"
+
+    ImpactSetting.objects.create(rule=rule, impact="none", changed_at=FIRING)
+    ImpactSetting.objects.create(
+        rule="backup", server=server, impact="major-extended", changed_at=FIRING
+    )
+    other = firing_alert(monitored.servers[1], rule, FIRING, impact="minor-moderate", series="x")
+    triage.triage_alert(other, FIRING)
+    other.refresh_from_db()
+    assert other.impact == "none"  # srv-paie-02: the global override of its own rule id
+    again = firing_alert(server, rule, FIRING, series="weekly")
+    MonitoringAlert.objects.filter(pk=alert.pk).update(resolved_at=FIRING)
+    triage.triage_alert(again, FIRING)
+    again.refresh_from_db()
+    assert again.impact == "major-extended"  # srv-compta-01: its server override first
