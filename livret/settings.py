@@ -182,6 +182,17 @@ EMAIL_HOST_PASSWORD = os.environ.get("LIVRET_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("LIVRET_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("LIVRET_MAIL_FROM", "livret <support@livret.invalid>")
 
+# PreventCare monitoring (docs/monitoring.md): sample retention, and who is told of alerts
+# (empty: the vendor's technicians and operators, and its leads for level 2).
+MONITORING_SAMPLE_DAYS = env_int("LIVRET_MONITORING_SAMPLE_DAYS", 35)
+if MONITORING_SAMPLE_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), "
+        f"not {MONITORING_SAMPLE_DAYS}"
+    )
+MONITORING_TEAM = env_list("LIVRET_MONITORING_TEAM", [])
+MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -30,6 +30,25 @@ def test_it_refuses_a_non_integer(monkeypatch) -> None:
         env_int("LIVRET_SMTP_PORT", 25)
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("soon", "LIVRET_MONITORING_SAMPLE_DAYS must be an integer, not 'soon'"),
+        ("0", "LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), not 0"),
+    ],
+)
+def test_it_refuses_a_bad_sample_retention_at_start_up(tmp_path, raw, message) -> None:
+    import os
+
+    os.environ["LIVRET_MONITORING_SAMPLE_DAYS"] = raw
+    try:
+        result = run_livret("offers", "list", data_dir=tmp_path)
+    finally:
+        del os.environ["LIVRET_MONITORING_SAMPLE_DAYS"]
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"livret: error: configuration: {message}"
+
+
 def test_it_stops_the_command_with_one_line_on_a_bad_setting(tmp_path) -> None:
     import os
 

@@ -22,10 +22,10 @@ pushed :data:`RETRY_AFTER` later so that it cannot block the queue.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
@@ -35,7 +35,6 @@ from livret.monitoring.models import BackupJob, IngestedBatch, Sample, Server
 log = logging.getLogger("livret.monitoring.jobs")
 
 RETRY_AFTER = timedelta(minutes=1)
-DEFAULT_SAMPLE_DAYS = 35
 LIMIT = 500  # rows handled per run of a job; the rest waits for the next run
 
 
@@ -126,18 +125,8 @@ def scan_backups(now: datetime) -> int:
 
 
 def sample_days() -> int:
-    """Days of samples kept: ``LIVRET_MONITORING_SAMPLE_DAYS`` (default 35)."""
-    raw = os.environ.get("LIVRET_MONITORING_SAMPLE_DAYS", "").strip()
-    if not raw:
-        return DEFAULT_SAMPLE_DAYS
-    try:
-        days = int(raw)
-    except ValueError:
-        days = 0
-    if days < 1:
-        log.error("LIVRET_MONITORING_SAMPLE_DAYS=%r is not a number of days; 35 kept", raw)
-        return DEFAULT_SAMPLE_DAYS
-    return days
+    """Days of samples kept: ``LIVRET_MONITORING_SAMPLE_DAYS`` (default 35, checked at start-up)."""
+    return int(settings.MONITORING_SAMPLE_DAYS)
 
 
 def purge(now: datetime, days: int | None = None) -> int:

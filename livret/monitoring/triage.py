@@ -44,7 +44,6 @@ by the worker after commit.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,9 +200,8 @@ def client_contacts(client_id: int) -> list[Any]:
     return admins or members
 
 
-def _addresses(env: str, roles: tuple[str, ...]) -> list[str]:
-    """Addresses from ``env`` (comma-separated), else the active vendor staff with ``roles``."""
-    configured = [a.strip() for a in os.environ.get(env, "").split(",") if a.strip()]
+def _addresses(configured: list[str], roles: tuple[str, ...]) -> list[str]:
+    """The configured addresses, else the active vendor staff with ``roles``."""
     if configured:
         return configured
     staff = get_user_model().objects.filter(
@@ -214,12 +212,12 @@ def _addresses(env: str, roles: tuple[str, ...]) -> list[str]:
 
 def team_addresses() -> list[str]:
     """LIVRET_MONITORING_TEAM, else the technicians and operators (level 1)."""
-    return _addresses("LIVRET_MONITORING_TEAM", ("technician", "operator"))
+    return _addresses(settings.MONITORING_TEAM, ("technician", "operator"))
 
 
 def level2_addresses() -> list[str]:
     """LIVRET_MONITORING_LEVEL2, else the support leads (level 2, MON-3)."""
-    return _addresses("LIVRET_MONITORING_LEVEL2", ("lead",))
+    return _addresses(settings.MONITORING_LEVEL2, ("lead",))
 
 
 def _queue(

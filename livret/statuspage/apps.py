@@ -6,6 +6,8 @@ class StatusPageConfig(AppConfig):
     verbose_name = "Page de statut et abonnements"
 
     def ready(self) -> None:
+        from livret.statuspage.cache import connect_signals
         from livret.statuspage.jobs import register_jobs
 
         register_jobs()
+        connect_signals()  # admin edits that write no status event still refresh the pages

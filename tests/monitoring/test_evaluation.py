@@ -184,7 +184,7 @@ def test_it_keeps_the_engine_state_between_batches_on_the_server_row(
 
 
 def test_it_purges_samples_older_than_the_retention(
-    server: Server, agent: Any, monkeypatch: pytest.MonkeyPatch
+    server: Server, agent: Any, settings: Any
 ) -> None:
     """Samples and batch records older than LIVRET_MONITORING_SAMPLE_DAYS (35) are deleted."""
     agent(at("2026-10-01 10:00"), [("cpu_percent", 10)])
@@ -192,11 +192,9 @@ def test_it_purges_samples_older_than_the_retention(
     assert jobs.purge(at("2026-11-24 12:00")) == 1
     assert list(Sample.objects.values_list("value", flat=True)) == [11]
     assert IngestedBatch.objects.count() == 1
-    monkeypatch.setenv("LIVRET_MONITORING_SAMPLE_DAYS", "1")
+    settings.MONITORING_SAMPLE_DAYS = 1
     assert jobs.sample_days() == 1
     assert jobs.purge(at("2026-11-26 12:00")) == 1
-    monkeypatch.setenv("LIVRET_MONITORING_SAMPLE_DAYS", "soon")
-    assert jobs.sample_days() == 35
 
 
 def test_it_registers_its_jobs_in_the_worker() -> None:

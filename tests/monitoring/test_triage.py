@@ -103,9 +103,9 @@ def test_it_opens_the_request_on_the_preventcare_contract_without_a_support_cont
     assert request.pickup_due_at is None
 
 
-def test_it_tells_the_team_when_the_client_has_no_login(versions, monkeypatch):  # type: ignore[no-untyped-def]
+def test_it_tells_the_team_when_the_client_has_no_login(versions, settings):  # type: ignore[no-untyped-def]
     """No active login for the client: no request can be filed, the team is told to call."""
-    monkeypatch.setenv("LIVRET_MONITORING_TEAM", "surveillance@vendor.test")
+    settings.MONITORING_TEAM = ["surveillance@vendor.test"]
     client = Client.objects.create(name="Client sans compte", slug="sans-compte")
     monitored = preventcare_site(versions, client, reference="P-N", hostnames=("srv-n",))
     alert = firing_alert(monitored.servers[0], "cpu", FIRING, impact="significant")
