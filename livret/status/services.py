@@ -404,6 +404,35 @@ def _incident_public(incident: Incident, services: Sequence[Service]) -> bool:
     return incident.public and any(s.public for s in services)
 
 
+def _timeline(
+    incident: Incident,
+    services: Sequence[Service],
+    kind: str,
+    message: str,
+    now: datetime,
+    *,
+    actor: Any = None,
+    public: bool | None = None,
+    extra: dict[str, Any] | None = None,
+) -> IncidentUpdate:
+    """One entry of the incident's timeline, at its current status, and the status event that
+    the page, the feed and the subscribers read (written in the caller's transaction)."""
+    update = IncidentUpdate.objects.create(
+        incident=incident, at=now, status=incident.status, message=message, author=_user(actor)
+    )
+    _event(
+        kind,
+        now,
+        title=incident.title,
+        body=message,
+        services=services,
+        public=_incident_public(incident, services) if public is None else public,
+        incident=incident,
+        data={**_incident_data(incident), **(extra or {})},
+    )
+    return update
+
+
 def _incident_data(incident: Incident) -> dict[str, Any]:
     return {
         "status": incident.status,
@@ -461,19 +490,7 @@ def declare_incident(
         updated_at=now,
     )
     incident.services.set(chosen)
-    IncidentUpdate.objects.create(
-        incident=incident, at=now, status=status, message=message, author=_user(actor)
-    )
-    _event(
-        "incident.created",
-        now,
-        title=title,
-        body=message,
-        services=chosen,
-        public=_incident_public(incident, chosen),
-        incident=incident,
-        data=_incident_data(incident),
-    )
+    _timeline(incident, chosen, "incident.created", message, now, actor=actor)
     for service in chosen:
         refresh_service_state(service.pk, now)
     return incident
@@ -511,19 +528,7 @@ def post_incident_update(
         incident.public = public
     incident.updated_at = now
     incident.save(update_fields=["status", "public", "updated_at"])
-    update = IncidentUpdate.objects.create(
-        incident=incident, at=now, status=status, message=message, author=_user(actor)
-    )
-    _event(
-        "incident.updated",
-        now,
-        title=incident.title,
-        body=message,
-        services=services,
-        public=_incident_public(incident, services),
-        incident=incident,
-        data=_incident_data(incident),
-    )
+    update = _timeline(incident, services, "incident.updated", message, now, actor=actor)
     for service in services:
         refresh_service_state(service.pk, now)
     return update
@@ -554,23 +559,7 @@ def resolve_incident(
     incident.ended_at = ended_at
     incident.updated_at = now
     incident.save(update_fields=["status", "ended_at", "updated_at"])
-    IncidentUpdate.objects.create(
-        incident=incident,
-        at=now,
-        status=IncidentStatus.RESOLVED,
-        message=message,
-        author=_user(actor),
-    )
-    _event(
-        "incident.resolved",
-        now,
-        title=incident.title,
-        body=message,
-        services=services,
-        public=_incident_public(incident, services),
-        incident=incident,
-        data=_incident_data(incident),
-    )
+    _timeline(incident, services, "incident.resolved", message, now, actor=actor)
     for service in services:
         refresh_service_state(service.pk, now)
     return incident
@@ -696,18 +685,14 @@ def _probe_down(probe: Probe, service: Service, at: datetime, error: str) -> Non
         updated_at=at,
     )
     incident.services.set([service])
-    IncidentUpdate.objects.create(
-        incident=incident, at=at, status=IncidentStatus.DRAFT, message=message
-    )
-    _event(
+    _timeline(
+        incident,
+        [service],
         "incident.created",
+        message,
         at,
-        title=title,
-        body=message,
-        services=[service],
         public=False,
-        incident=incident,
-        data={**_incident_data(incident), "probe": probe.pk},
+        extra={"probe": probe.pk},
     )
 
 
@@ -727,19 +712,7 @@ def _probe_up(probe: Probe, service: Service, at: datetime) -> None:
             incident.ended_at = at
         incident.updated_at = at
         incident.save(update_fields=["ended_at", "updated_at"])
-        IncidentUpdate.objects.create(
-            incident=incident, at=at, status=incident.status, message=message
-        )
-        _event(
-            "incident.updated",
-            at,
-            title=incident.title,
-            body=message,
-            services=[service],
-            public=_incident_public(incident, [service]),
-            incident=incident,
-            data={**_incident_data(incident), "probe": probe.pk},
-        )
+        _timeline(incident, [service], "incident.updated", message, at, extra={"probe": probe.pk})
 
 
 # --------------------------------------------------------------------------- maintenance
