@@ -159,8 +159,9 @@ def rules_from_offer(
 ) -> list[Rule]:
     """The MON-2 rules of an offer, in the offer's order (offers are data).
 
-    ``repeat`` maps rule ids to a re-alert interval (the offer states the re-alerting of
-    latency and VPN breaks, not its interval). ``zone`` is where daily schedules are read:
+    ``repeat`` maps rule ids to a re-alert interval, over the offer's own ``repeat`` (the
+    booklet states the re-alerting of latency and VPN breaks, not its interval: the preset
+    reads one hour). ``zone`` is where daily schedules are read:
     the monitoring calendar's zone by default.
     """
     monitoring = offer.monitoring
@@ -191,7 +192,8 @@ def rules_from_offer(
                 schedule=time.fromisoformat(spec.schedule) if spec.schedule else None,
                 every=timer(spec.every, where) if spec.every else None,
                 zone=zone,
-                repeat=(repeat or {}).get(spec.id),
+                repeat=(repeat or {}).get(spec.id)
+                or (timer(spec.repeat, where) if spec.repeat else None),
             )
         )
     return rules

@@ -1361,6 +1361,8 @@ def _monitoring(offer: Offer) -> _Draft | None:
                 checks.append(f"chaque jour à {clock_fr(rule.schedule)}")
             if rule.every is not None:
                 checks.append(every_fr(rule.every))
+            if rule.repeat is not None:
+                checks.append(f"relancée {every_fr(rule.repeat)} jusqu'au rétablissement")
             rows.append(
                 (
                     rule.label,

@@ -242,6 +242,25 @@ def test_it_fires_a_rule_without_duration_at_the_first_holding_sample_and_realer
     assert engine.advance(T0 + 5 * 60 * MIN) == []
 
 
+@pytest.mark.parametrize(("rule", "metric", "broken"), [("latency", "latency_ms", 750),
+                                                         ("vpn", "vpn_down", 1)])  # fmt: skip
+def test_it_realerts_latency_and_vpn_breaks_every_hour_from_the_preset(
+    rule: str, metric: str, broken: float
+) -> None:
+    """MON-2 (P art. 3.2): re-alerted until restored; the preset reads one hour."""
+    assert BY_ID[rule].repeat == timedelta(hours=1)
+    engine = RuleEngine(RULES)
+    assert states(engine.observe(Sample(T0, "site-a", metric, broken))) == [(rule, "firing", T0)]
+    assert engine.advance(T0 + 59 * MIN) == []
+    assert states(engine.advance(T0 + 2 * 60 * MIN)) == [
+        (rule, "repeat", T0 + 60 * MIN),
+        (rule, "repeat", T0 + 120 * MIN),
+    ]
+    restored = engine.observe(Sample(T0 + 150 * MIN, "site-a", metric, 0))
+    assert states(restored) == [(rule, "resolved", T0 + 150 * MIN)]
+    assert engine.advance(T0 + 10 * 60 * MIN) == []
+
+
 # --------------------------------------------------------------------------- scheduled rules
 
 

@@ -531,6 +531,9 @@ class MonitoringRule(Model):
     duration: Duration | None = None
     schedule: Clock | None = Field(default=None, description="daily check at this local time")
     every: Duration | None = None
+    repeat: Duration | None = Field(
+        default=None, description="re-alert a firing alert at this interval until it resolves"
+    )
     impact: Literal["none", "minor-moderate", "significant", "major-extended"] = "minor-moderate"
 
     @model_validator(mode="after")
