@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "livret.statuspage.fastpath.PublicStatusFastPath",  # plain anonymous status page visits
     "django.contrib.sessions.middleware.SessionMiddleware",
     "livret.web.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
