@@ -114,6 +114,22 @@ def _by_token(**lookup: object) -> Subscription:
         raise NotFound("not-found", "Ce lien ne correspond à aucun abonnement.") from None
 
 
+def to_confirm(token: str) -> Subscription:
+    """The active subscription a confirmation link names; NotFound otherwise."""
+    found = Subscription.objects.filter(confirm_token=token, active=True).first()
+    if found is None:
+        raise NotFound("not-found", "Ce lien ne correspond à aucun abonnement.")
+    return found
+
+
+def to_unsubscribe(token: str) -> Subscription:
+    """The subscription an unsubscribe link names (ended or not); NotFound otherwise."""
+    found = Subscription.objects.filter(unsubscribe_token=token).first()
+    if found is None:
+        raise NotFound("not-found", "Ce lien ne correspond à aucun abonnement.")
+    return found
+
+
 @transaction.atomic
 def confirm(token: str, now: datetime) -> Subscription:
     """Double opt-in, second step: from now on the subscription receives the new events."""

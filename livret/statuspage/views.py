@@ -262,42 +262,40 @@ def subscribe(request: HttpRequest, vendor: str) -> HttpResponse:
     )
 
 
-def _token_page(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
-    return render(request, f"statuspage/{template}", context)
-
-
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Second step of the double opt-in: a button (a mail scanner that follows the link
     confirms nothing)."""
-    if request.method != "POST":
-        found = services.Subscription.objects.filter(confirm_token=token, active=True).first()
-        if found is None:
-            raise Http404("Ce lien ne correspond à aucun abonnement.")
-        return _token_page(request, "confirm.html", {"subscription": found, "done": False})
     try:
+        if request.method != "POST":
+            found = services.to_confirm(token)
+            return render(
+                request, "statuspage/confirm.html", {"subscription": found, "done": False}
+            )
         subscription = services.confirm(token, timezone.now())
     except services.NotFound:
         raise Http404("Ce lien ne correspond à aucun abonnement.") from None
     except services.Expired as error:
         context = {"message": error.message}
         return render(request, "statuspage/expired.html", context, status=410)
-    return _token_page(request, "confirm.html", {"subscription": subscription, "done": True})
+    return render(request, "statuspage/confirm.html", {"subscription": subscription, "done": True})
 
 
 @csrf_exempt  # RFC 8058: mail programs POST "List-Unsubscribe=One-Click" with no token
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One-click unsubscribe: POST ends the subscription (no login, no CSRF token); GET shows
     the button, so that a link checker following the mail's link unsubscribes nobody."""
-    if request.method != "POST":
-        found = services.Subscription.objects.filter(unsubscribe_token=token).first()
-        if found is None:
-            raise Http404("Ce lien ne correspond à aucun abonnement.")
-        return _token_page(request, "unsubscribe.html", {"subscription": found, "done": False})
     try:
+        if request.method != "POST":
+            found = services.to_unsubscribe(token)
+            return render(
+                request, "statuspage/unsubscribe.html", {"subscription": found, "done": False}
+            )
         subscription = services.unsubscribe(token, timezone.now())
     except services.NotFound:
         raise Http404("Ce lien ne correspond à aucun abonnement.") from None
-    return _token_page(request, "unsubscribe.html", {"subscription": subscription, "done": True})
+    return render(
+        request, "statuspage/unsubscribe.html", {"subscription": subscription, "done": True}
+    )
 
 
 @login_required
