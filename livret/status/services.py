@@ -882,12 +882,22 @@ def _locked_maintenance(maintenance: Maintenance) -> tuple[Maintenance, list[Ser
     return locked, services
 
 
-def _start(maintenance: Maintenance, services: list[Service], at: datetime) -> None:
-    maintenance.status = MaintenanceStatus.IN_PROGRESS
-    maintenance.started_at = at
-    maintenance.save(update_fields=["status", "started_at"])
+# What starting and completing a maintenance write: its status and the field that says when.
+_MOVES = {
+    "started": (MaintenanceStatus.IN_PROGRESS, "started_at"),
+    "completed": (MaintenanceStatus.COMPLETED, "completed_at"),
+}
+
+
+def _move(maintenance: Maintenance, services: list[Service], at: datetime, move: str) -> None:
+    """The maintenance ``started`` or ``completed`` at ``at``; its status event and its
+    services' states follow in the same transaction."""
+    status, stamp = _MOVES[move]
+    maintenance.status = status
+    setattr(maintenance, stamp, at)
+    maintenance.save(update_fields=["status", stamp])
     _event(
-        "maintenance.started",
+        f"maintenance.{move}",
         at,
         title=maintenance.title,
         services=services,
@@ -897,23 +907,14 @@ def _start(maintenance: Maintenance, services: list[Service], at: datetime) -> N
     )
     for service in services:
         refresh_service_state(service.pk, at)
+
+
+def _start(maintenance: Maintenance, services: list[Service], at: datetime) -> None:
+    _move(maintenance, services, at, "started")
 
 
 def _complete(maintenance: Maintenance, services: list[Service], at: datetime) -> None:
-    maintenance.status = MaintenanceStatus.COMPLETED
-    maintenance.completed_at = at
-    maintenance.save(update_fields=["status", "completed_at"])
-    _event(
-        "maintenance.completed",
-        at,
-        title=maintenance.title,
-        services=services,
-        public=_maintenance_public(maintenance, services),
-        maintenance=maintenance,
-        data=_maintenance_data(maintenance),
-    )
-    for service in services:
-        refresh_service_state(service.pk, at)
+    _move(maintenance, services, at, "completed")
 
 
 @transaction.atomic
