@@ -15,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from livret.accounts.models import LoginFailure
+from livret.errors import NotAllowed, ServiceError
 from livret.support.models import ApiToken
-from livret.support.services import NotAllowed, ServiceError, is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Client, Membership, Role
 
 CLIENT_ROLES = (Role.CLIENT_ADMIN, Role.CLIENT_USER)

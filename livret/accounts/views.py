@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 
 from livret.accounts import services
 from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm, VendorAccountForm
-from livret.support.services import ServiceError, is_vendor, membership
+from livret.errors import ServiceError
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
 
 

@@ -25,6 +25,7 @@ from ninja.files import UploadedFile
 from pydantic import AwareDatetime, Field, field_validator
 
 from livret.api.auth import api_auth
+from livret.errors import ServiceError
 from livret.support import reports, services
 from livret.support.access import (
     access_attachment,
@@ -44,7 +45,8 @@ from livret.support.models import (
     State,
     queue_order,
 )
-from livret.support.services import NewRequest, ServiceError
+from livret.support.services import NewRequest
+from livret.tenants.access import is_vendor
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +325,7 @@ def _summary(req: Request) -> dict[str, Any]:
 
 def _events(user: Any, req: Request) -> list[RequestEvent]:
     events = req.events.all()
-    if not services.is_vendor(user):
+    if not is_vendor(user):
         events = events.filter(visible_to_client=True)
     return list(events)
 
@@ -405,7 +407,7 @@ def _detail(user: Any, req: Request, *, new: bool = False) -> dict[str, Any]:
                 "business_seconds_left": left,
             }
         )
-    vendor = services.is_vendor(user)
+    vendor = is_vendor(user)
     proposal = None if new else getattr(req, "proposal", None)
     return {
         **_summary(req),
@@ -486,7 +488,7 @@ def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[s
 def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
     """The requests you may see. Vendor staff get the technician queue order (REQ-9)."""
     user = request.auth
-    vendor = services.is_vendor(user)
+    vendor = is_vendor(user)
     found = visible_requests(user)
     if filters.state is not None:
         found = found.filter(state=filters.state)
@@ -665,7 +667,7 @@ def list_comments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """Messages on the request; internal notes only for vendor staff."""
     user = request.auth
     notes = _request(user, number).comments.select_related("author").order_by("created_at", "pk")
-    if not services.is_vendor(user):
+    if not is_vendor(user):
         notes = notes.filter(internal=False)
     return [_comment(n) for n in notes]
 

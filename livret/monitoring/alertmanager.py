@@ -38,7 +38,7 @@ from livret.api.auth import BearerToken
 from livret.monitoring.api import Text, plausible_instant
 from livret.monitoring.models import AlertState, Impact, MonitoringAlert, Server
 from livret.monitoring.triage import fold_repeat, resolve_alert, triage_alert
-from livret.support.services import is_vendor
+from livret.tenants.access import is_vendor
 
 router = Router(tags=["monitoring"])
 

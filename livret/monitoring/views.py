@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from livret.core.sites import SiteError
+from livret.errors import ServiceError
 from livret.monitoring import access, evaluation, services, triage
 from livret.monitoring.forms import (
     AlertImpactForm,
@@ -53,7 +54,7 @@ from livret.monitoring.models import (
     ServerToken,
     Site,
 )
-from livret.support.services import ServiceError, is_vendor
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 
 IMPACT_ORDER = Case(
@@ -63,11 +64,6 @@ IMPACT_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-
-
-def _vendor(request: HttpRequest) -> None:
-    if not is_vendor(request.user):
-        raise Http404()
 
 
 def _field_error(form: Form, error: ServiceError) -> None:
@@ -133,7 +129,7 @@ def board_rows(filters: dict[str, str], now: datetime) -> list[AlertRow]:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     """MON-3: the technicians' alert board, refreshed every 30 seconds."""
-    _vendor(request)
+    require_vendor_page(request.user)
     filters = {k: request.GET.get(k, "") for k in ("client", "vue")}
     now = timezone.now()
     context = {
@@ -152,7 +148,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The buttons of the board: acknowledge, change the impact, record a call, diagnose."""
-    _vendor(request)
+    require_vendor_page(request.user)
     alert = access.access_alert(request.user, pk)
     now = timezone.now()
     user = request.user
@@ -198,7 +194,7 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
     """Every monitored site, and the form to add one (MON-4)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     contracts = [
         c
         for c in Contract.objects.select_related("client", "offer_version").order_by("reference")
@@ -323,7 +319,7 @@ def _site_forms(site: Site, post: Any = None, which: str = "") -> dict[str, Form
 def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """MON-4, MON-5: a site with its servers, set-up length, technical document and visits;
     the vendor edits them here."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     which = request.POST.get("form", "") if request.method == "POST" else ""
     forms = _site_forms(site, request.POST, which)
@@ -389,7 +385,7 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
 @require_POST
 def backup_job_remove(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     """MON-2: stop expecting a backup job of one of the site's servers."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     job = BackupJob.objects.filter(pk=job_pk, server__site=site).select_related("server").first()
     if job is None:
@@ -420,7 +416,7 @@ def agent_command(token: str, server: Server) -> str:
 def server_token_create(request: HttpRequest, pk: int, server_pk: int) -> HttpResponse:
     """A new agent token for one of the site's servers, shown on this page only (never
     stored in clear, never shown again)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     server = site.servers.filter(pk=server_pk).first()
     if server is None:
@@ -439,7 +435,7 @@ def server_token_create(request: HttpRequest, pk: int, server_pk: int) -> HttpRe
 @require_POST
 def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpResponse:
     """Revoke one agent token of one of the site's servers: its agent gets 401 at once."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     token = ServerToken.objects.filter(pk=token_pk, server__site=site).first()
     if token is None:
@@ -463,7 +459,7 @@ def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpRes
 @login_required
 def impacts(request: HttpRequest) -> HttpResponse:
     """MON-3: each rule's default impact and the operators' overrides."""
-    _vendor(request)
+    require_vendor_page(request.user)
     rules = services.known_rules()
     servers = list(Server.objects.order_by("hostname"))
     form = ImpactSettingForm(request.POST or None, rules=rules, servers=servers)

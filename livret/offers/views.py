@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from livret.core.offer import OfferError, load_offer_text
 from livret.offers.models import OfferVersion
 from livret.offers.services import import_offer
-from livret.support.services import is_vendor
+from livret.tenants.access import is_vendor
 
 MAX_OFFER_BYTES = 1024 * 1024
 

@@ -22,9 +22,10 @@ from pydantic import AwareDatetime, Field
 
 from livret.api.auth import api_auth
 from livret.core.availability import AvailabilityError, parse_month
+from livret.errors import ServiceError
 from livret.status import access, reports, services
 from livret.status.models import Cause, Incident, IncidentStatus, Maintenance, Service
-from livret.status.services import MaintenanceRefused, StatusError
+from livret.status.services import MaintenanceRefused
 
 router = Router(tags=["status"], auth=api_auth())
 ERRORS = frozenset({400, 401, 403, 404, 409, 422})
@@ -99,7 +100,7 @@ def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
                     "next_allowed_start": start.isoformat() if start else None,
                 },
             )
-        except StatusError as error:
+        except ServiceError as error:
             body = {"code": error.code, "message": error.message, "field": error.field}
             return _error(error.status, body)
         except Http404 as error:
@@ -189,7 +190,7 @@ def availability(request: HttpRequest, service_id: int, query: Query[MonthQuery]
         year, month = parse_month(query.month)
         result = reports.service_month_report(service.pk, year, month)
     except AvailabilityError as error:
-        raise StatusError("invalid", str(error), field="month") from None
+        raise ServiceError("invalid", str(error), field="month") from None
     except reports.NotCounted as error:
         return _error(409, {"code": "not-counted", "message": str(error), "field": None})
     return {"service": service.pk, **result.as_json()}

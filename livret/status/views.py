@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from livret.core.maintenance import maintenance_windows
+from livret.errors import ServiceError
 from livret.offers.models import OfferVersion
 from livret.status import access, reports, services
 from livret.status.forms import (
@@ -46,15 +47,15 @@ from livret.status.models import (
     Service,
     UpdateAnnouncement,
 )
-from livret.status.services import MaintenanceRefused, StatusError, local_text, zone_of
-from livret.support.services import is_vendor
+from livret.status.services import MaintenanceRefused, local_text, zone_of
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Contract
 from livret.web.charts import bar_chart
 
 WINDOW_DAYS = 7  # how far ahead the planning page lists the windows
 
 
-def _form_error(form: Any, error: StatusError) -> None:
+def _form_error(form: Any, error: ServiceError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
@@ -77,7 +78,7 @@ def _all_services() -> list[Service]:
 @login_required
 def service_list(request: HttpRequest) -> HttpResponse:
     """Every service with its state and probes; refreshed live (htmx polling)."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     form = ServiceForm(request.POST or None)
     contracts = list(Contract.objects.select_related("client", "offer_version"))
     form.fields["contract"].choices = [
@@ -98,7 +99,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
                 public=data["public"],
                 public_label=data["public_label"],
             )
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Service créé."))
@@ -115,13 +116,13 @@ def service_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A service: its probes (add, switch on/off), their last state changes, its incidents."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     service = access.access_service(request.user, pk)
     form = ProbeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_probe(request.user, service, **form.cleaned_data)
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Sonde ajoutée : elle part au prochain passage."))
@@ -141,7 +142,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def probe_toggle(request: HttpRequest, pk: int, probe_id: int) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     service = access.access_service(request.user, pk)
     probe = get_object_or_404(Probe, pk=probe_id, service=service)
     services.set_probe_enabled(request.user, probe, not probe.enabled)
@@ -154,7 +155,7 @@ def probe_toggle(request: HttpRequest, pk: int, probe_id: int) -> HttpResponse:
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """Ongoing incidents (drafts from the probes first), then the recent ones."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incidents = Incident.objects.prefetch_related("services__contract__client")
     ongoing = incidents.filter(ended_at__isnull=True).order_by("-started_at")
     to_review = incidents.filter(status=IncidentStatus.DRAFT, ended_at__isnull=False)
@@ -170,7 +171,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
     """AVL-4: declare an incident with its cause and first message."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     choices = _all_services()
     initial = {"started_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = IncidentForm(request.POST or None, services=choices, initial=initial)
@@ -186,7 +187,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 data["message"],
                 public=data["public"],
             )
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Incident déclaré."))
@@ -211,7 +212,7 @@ def _recovered_at(incident: Incident) -> datetime | None:
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An incident's timeline with the update, resolve and reclassify forms."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incident = get_object_or_404(Incident.objects.select_related("detected_by"), pk=pk)
     end = incident.ended_at or _recovered_at(incident) or timezone.now()
     context = {
@@ -242,7 +243,7 @@ def _next_status(incident: Incident) -> str:
 def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The incident page's buttons: one service call each; a refusal comes back as a message
     naming the field."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incident = get_object_or_404(Incident, pk=pk)
     forms: dict[str, type[Form]] = {
         "mettre-a-jour": IncidentUpdateForm,
@@ -270,7 +271,7 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             services.reclassify_incident(request.user, incident, data["cause"])
             messages.success(request, gettext("Cause modifiée : les rapports mensuels suivent."))
-    except StatusError as error:
+    except ServiceError as error:
         messages.error(request, error.message)
     return redirect("status-incident", pk=pk)
 
@@ -280,7 +281,7 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 def maintenance_list(request: HttpRequest) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     rows = Maintenance.objects.prefetch_related("services__contract__client")
     current = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
     context = {
@@ -318,7 +319,7 @@ def _windows(choices: list[Service], now: datetime) -> list[dict[str, Any]]:
 def maintenance_new(request: HttpRequest) -> HttpResponse:
     """MNT-1, MNT-2: plan a maintenance; a refusal says which rule it breaks and the form
     comes back prefilled with the next start every chosen service allows."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     choices = [s for s in _all_services() if s.contract.offer_version.offer.maintenance]
     form = MaintenanceForm(request.POST or None, services=choices)
     proposal = None
@@ -341,7 +342,7 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
             if proposal is not None:
                 form = _prefilled(request, choices, proposal, data["ends_at"] - data["starts_at"])
             _form_error(form, refused)
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Maintenance planifiée et annoncée."))
@@ -370,7 +371,7 @@ def _prefilled(
 @login_required
 @require_POST
 def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     maintenance = get_object_or_404(Maintenance, pk=pk)
     actions = {
         "demarrer": (services.start_maintenance, gettext("Maintenance commencée.")),
@@ -382,7 +383,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     run, ok = actions[action]
     try:
         run(request.user, maintenance)
-    except StatusError as error:
+    except ServiceError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, ok)
@@ -402,7 +403,7 @@ def _offers_with_updates() -> list[tuple[str, str]]:
 @login_required
 def update_list(request: HttpRequest) -> HttpResponse:
     """MNT-4: announce a new version or a patch; the list of announcements."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     form = AnnouncementForm(request.POST or None, offers=_offers_with_updates())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -419,7 +420,7 @@ def update_list(request: HttpRequest) -> HttpResponse:
                 changes_required_knowledge=data["changes_required_knowledge"],
                 notes=data["notes"],
             )
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Mise à jour annoncée aux clients de l'offre."))
@@ -440,7 +441,7 @@ def _agreeable(announcement: UpdateAnnouncement) -> list[Contract]:
 def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An announcement and the dates agreed with clients (E option « mise à jour
     personnalisée », never for a regulatory patch)."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     announcement = get_object_or_404(UpdateAnnouncement, pk=pk)
     contracts = _agreeable(announcement)
     form = AgreeForm(request.POST or None, contracts=contracts)
@@ -450,7 +451,7 @@ def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
             services.agree_update_date(
                 request.user, announcement, contract, form.cleaned_data["agreed_for"]
             )
-        except StatusError as error:
+        except ServiceError as error:
             _form_error(form, error)
         else:
             messages.success(request, gettext("Date convenue enregistrée."))

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from livret.core.availability import MonthlyAvailability
+from livret.errors import ServiceError
 from livret.statuspage import cache, services
 from livret.statuspage.board import (
     MAX_AGE,
@@ -42,7 +43,6 @@ from livret.statuspage.charts import availability_chart
 from livret.statuspage.csrf import csrf_token
 from livret.statuspage.feeds import atom_feed, maintenance_calendar, summary_json
 from livret.statuspage.forms import SubscribeForm, WebhookForm
-from livret.support.services import ServiceError
 
 # Where the cached page gets each visitor's CSRF token (plain letters: escaping keeps them).
 CSRF_HOLE = "livretcsrfholeb7e0c1"

@@ -25,6 +25,7 @@ from livret.core import sla
 from livret.core.audit import GENESIS, event_hash
 from livret.core.calendar import BusinessCalendar, calendar_for
 from livret.core.filetypes import sniff_content_type
+from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.offers.models import OfferVersion
 from livret.support.models import (
     OPEN_STATES,
@@ -39,53 +40,10 @@ from livret.support.models import (
     SlaAlert,
     State,
 )
-from livret.tenants.models import Contract, Membership, Role
-
-
-class ServiceError(Exception):
-    """A refused action: ``code`` for machines, ``message`` for people, HTTP ``status``."""
-
-    status = 400
-
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
-
-
-class NotAllowed(ServiceError):
-    """The user may not do this."""
-
-    status = 403
-
-
-class WrongState(ServiceError):
-    """The request is not in a state that allows this."""
-
-    status = 409
-
+from livret.tenants.access import is_vendor, membership, require_vendor
+from livret.tenants.models import Contract, Role
 
 # --------------------------------------------------------------------------- who is who
-
-
-def membership(user: Any) -> Membership | None:
-    """The user's membership (vendor role or client), if any."""
-    try:
-        return user.membership
-    except Membership.DoesNotExist:
-        return None
-
-
-def is_vendor(user: Any) -> bool:
-    """Vendor staff: a vendor role, or a superuser."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    member = membership(user)
-    return bool(user.is_superuser or (member and member.client_id is None))
-
-
-def _require_vendor(user: Any) -> None:
-    if not is_vendor(user):
-        raise NotAllowed("vendor-only", "seul le personnel de l'éditeur peut faire cela")
 
 
 def _require_client_of(user: Any, request: Request) -> None:
@@ -424,7 +382,7 @@ def record_phone_request(
     at: datetime | None = None,
 ) -> Request:
     """REQ-1: a call taken by a technician. Q: the call needs a portal request first."""
-    _require_vendor(technician)
+    require_vendor(technician)
     at = at or timezone.now()
     support = contract.offer_version.offer.support
     if portal_request is not None:
@@ -454,7 +412,7 @@ def record_phone_request(
 @transaction.atomic
 def take_in_charge(request: Request, technician: Any, *, at: datetime | None = None) -> Request:
     """REQ-4: a technician takes the request in charge (stops the pickup clock)."""
-    _require_vendor(technician)
+    require_vendor(technician)
     at = at or timezone.now()
     request = _locked(request)
     _expect(request, State.REGISTERED, State.REOPENED, action="prendre en charge")
@@ -497,7 +455,7 @@ def qualify(
 ) -> Request:
     """REQ-5: qualified and reproduced; criticity 1/2/3 starts REQ-6's clocks (None: not an
     anomaly)."""
-    _require_vendor(technician)
+    require_vendor(technician)
     if criticity not in (1, 2, 3, None):
         raise ServiceError("invalid", "la criticité est 1, 2 ou 3", field="criticity")
     at = at or timezone.now()
@@ -518,7 +476,7 @@ def deliver_action_plan(
     request: Request, technician: Any, text: str, *, at: datetime | None = None
 ) -> Request:
     """REQ-6: the corrective action plan of a criticity-1 anomaly."""
-    _require_vendor(technician)
+    require_vendor(technician)
     _non_empty(text, "text")
     at = at or timezone.now()
     request = _locked(request)
@@ -543,7 +501,7 @@ def deliver_fix(
     at: datetime | None = None,
 ) -> Request:
     """REQ-6: a fix or workaround; the client then validates it (C: within 3 business days)."""
-    _require_vendor(technician)
+    require_vendor(technician)
     _non_empty(text, "text")
     at = at or timezone.now()
     request = _locked(request)
@@ -564,7 +522,7 @@ def ask_client(
     request: Request, technician: Any, question: str, *, at: datetime | None = None
 ) -> Request:
     """REQ-6b: wait for the client's information; the action-plan and fix clocks pause."""
-    _require_vendor(technician)
+    require_vendor(technician)
     _non_empty(question, "question")
     at = at or timezone.now()
     request = _locked(request)
@@ -587,7 +545,7 @@ def ask_client(
 @transaction.atomic
 def close(request: Request, actor: Any, reason: str = "", *, at: datetime | None = None) -> Request:
     """The vendor closes a request (answered question, resolved, validated by phone)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     at = at or timezone.now()
     request = _locked(request)
     if not request.is_open:
@@ -629,7 +587,7 @@ def propose_billable(
     at: datetime | None = None,
 ) -> BillableProposal:
     """REQ-3: turn out-of-scope work into a paid proposal, never dropped silently."""
-    _require_vendor(technician)
+    require_vendor(technician)
     _non_empty(description, "description")
     at = at or timezone.now()
     request = _locked(request)
@@ -670,7 +628,7 @@ def book_remote_assistance(
     at: datetime | None = None,
 ) -> RemoteSession:
     """REQ-10: remote sessions only inside support hours; a refusal proposes the next slot."""
-    _require_vendor(technician)
+    require_vendor(technician)
     if minutes <= 0 or minutes > 8 * 60:
         raise ServiceError(
             "invalid", "la durée est comprise entre 1 et 480 minutes", field="minutes"

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from livret.errors import ServiceError
 from livret.support import access, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
@@ -42,7 +43,8 @@ from livret.support.models import (
     queue_order,
 )
 from livret.support.reports import compliance_report
-from livret.support.services import NewRequest, ServiceError, is_vendor
+from livret.support.services import NewRequest
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
 
@@ -112,11 +114,6 @@ def clocks_of(
             status = "breached" if met is False else ("at-risk" if now >= c.warn_at else "running")
         out.append(ClockView(CLOCK_LABELS.get(clock.value, clock.value), c.due_at, left, status))
     return out
-
-
-def _vendor(request: HttpRequest) -> None:
-    if not is_vendor(request.user):
-        raise Http404()
 
 
 def _done(
@@ -398,7 +395,7 @@ def queue_rows(filters: dict[str, str], user: Any, customer_service: bool = Fals
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The technician queue, refreshed live (htmx polling)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     customer_service = request.resolver_match.url_name == "customer-service-queue"
     filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue")}
     now = timezone.now()
@@ -423,7 +420,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_request(request: HttpRequest) -> HttpResponse:
     """REQ-1: record a call; Q refuses without a portal request, with the reason."""
-    _vendor(request)
+    require_vendor_page(request.user)
     contracts = list(
         Contract.objects.select_related("client", "offer_version").order_by("reference")
     )

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import time_machine
 
+from livret.errors import NotAllowed, ServiceError
 from livret.monitoring import jobs, services
 from livret.monitoring.models import BackupJob, BackupResult, MonitoringAlert
-from livret.support.services import NotAllowed, ServiceError
 from tests.conftest import run_livret
 from tests.monitoring.ingest_helpers import at
 from tests.monitoring.sites_fixtures import preventcare_site

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.support import services
 from livret.support.models import OutgoingMail, State
-from livret.support.services import NewRequest, NotAllowed, ServiceError, WrongState
+from livret.support.services import NewRequest
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")

@@ -1,0 +1,32 @@
+"""The errors every service function raises for a refused action, in one place.
+
+A service (``livret.<app>.services``) refuses a caller's mistake with a :class:`ServiceError`:
+``code`` for machines, ``message`` (French) for people, the ``field`` it concerns, and the HTTP
+``status`` (4xx) it becomes. The JSON API turns them into ``{"code", "message", "field"}`` in one
+handler (``livret.api.errors``); pages show the message beside the field. Apps subclass these for
+refusals that carry more (e.g. a refused maintenance plan carries the next allowed start).
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refused action: ``code`` for machines, ``message`` for people, HTTP ``status``."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+
+class NotAllowed(ServiceError):
+    """The user may not do this."""
+
+    status = 403
+
+
+class WrongState(ServiceError):
+    """The object is not in a state that allows this."""
+
+    status = 409
