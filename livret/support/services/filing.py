@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from livret.core.filetypes import sniff_content_type
 from livret.errors import NotAllowed, ServiceError
-from livret.support.models import Attachment, Kind, Request
+from livret.support.models import Attachment, Kind, Request, RequestEvent
 from livret.support.services.clocks import policy, recompute, save_with_deadlines
 from livret.support.services.trail import locked, mail_about, record_event, require_client_of
 from livret.tenants.access import membership, require_vendor
@@ -79,10 +80,21 @@ def file_request(
     at: datetime | None = None,
     recorded_by: Any = None,
     filer_email: str = "",
+    attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Request:
-    """REQ-1: register a request, acknowledge it by mail, start its clocks."""
+    """REQ-1: register a request, acknowledge it by mail, start its clocks.
+
+    REQ-2: ``attachments`` (file name, bytes) are stored with it in the same transaction, all
+    or nothing: every file is checked first, and a refused one files nothing.
+    """
     at = at or timezone.now()
     _validate_new(new)
+    for filename, content in attachments:
+        refused = _refusal(content)
+        if refused is not None:
+            code, why = refused
+            message = f"« {_stored_name(filename)} » : {why}"
+            raise ServiceError(code, message, field="attachments")
     member = membership(filer)
     if not (member and member.client_id == contract.client_id):
         raise NotAllowed("not-your-contract", "ce contrat n'est pas celui de votre organisation")
@@ -124,6 +136,7 @@ def file_request(
             events.append(
                 record_event(request, "eligibility-flagged", None, at, {"issues": issues})
             )
+        events += [_store(request, filer, name, content, at)[1] for name, content in attachments]
         recompute(request, at, events, new=True)
         request.save()
         due = request.pickup_due_at
@@ -193,16 +206,36 @@ def attachment_path(attachment: Attachment) -> Path:
 def add_attachment(
     request: Request, user: Any, filename: str, content: bytes, *, at: datetime | None = None
 ) -> Attachment:
-    """REQ-2: store a file (type sniffed from its bytes), written before the row commits."""
+    """REQ-2: attach a file to a filed request (type sniffed from its bytes)."""
     require_client_of(user, request)
-    if not content:
-        raise ServiceError("invalid", "le fichier est vide", field="file")
-    if len(content) > max_attachment_bytes():
-        limit = max_attachment_bytes() // (1024 * 1024)
-        raise ServiceError("too-large", f"le fichier dépasse {limit} Mo", field="file")
-    name = Path(filename or "fichier").name[:255] or "fichier"
+    refused = _refusal(content)
+    if refused is not None:
+        raise ServiceError(*refused, field="file")
     at = at or timezone.now()
     request = locked(request)
+    attachment, _ = _store(request, user, filename, content, at)
+    save_with_deadlines(request, at)
+    return attachment
+
+
+def _refusal(content: bytes) -> tuple[str, str] | None:
+    """Why a file cannot be attached (REQ-2), as (code, message); None if it can."""
+    if not content:
+        return "invalid", "le fichier est vide"
+    if len(content) > max_attachment_bytes():
+        return "too-large", f"le fichier dépasse {max_attachment_bytes() // (1024 * 1024)} Mo"
+    return None
+
+
+def _stored_name(filename: str) -> str:
+    return Path(filename or "fichier").name[:255] or "fichier"
+
+
+def _store(
+    request: Request, user: Any, filename: str, content: bytes, at: datetime
+) -> tuple[Attachment, RequestEvent]:
+    """Write the file, then its row and its event (the request is saved by the caller)."""
+    name = _stored_name(filename)
     attachment = Attachment(
         request=request,
         uploaded_by=user,
@@ -217,12 +250,11 @@ def add_attachment(
     temporary.write_bytes(content)
     os.replace(temporary, path)  # a crash leaves an orphan file at worst, never a lost one
     attachment.save()
-    record_event(
+    event = record_event(
         request,
         "attachment",
         user,
         at,
         {"attachment": attachment.pk, "filename": name, "size": len(content)},
     )
-    save_with_deadlines(request, at)
-    return attachment
+    return attachment, event
