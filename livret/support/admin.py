@@ -1,4 +1,4 @@
-"""Back-office views of support data, read-only: every change goes through services.py."""
+"""Back-office views of support data, read-only: every change goes through ``services``."""
 
 from django.contrib import admin
 
