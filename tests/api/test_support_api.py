@@ -705,13 +705,13 @@ def test_it_serves_uploaded_html_as_an_octet_stream_download(api, personas) -> N
     assert [a["id"] for a in detail["attachments"]] == [created["id"]]
 
 
-def test_it_refuses_empty_missing_and_too_large_files(api, personas, monkeypatch) -> None:
+def test_it_refuses_empty_missing_and_too_large_files(api, personas, settings) -> None:
     request = file_a(personas)
     error = assert_error(upload(api, request.number, "user_a", "vide.pdf", b""), 400, "invalid")
     assert error["field"] == "file"
     missing = api.call("post", f"/requests/{request.number}/attachments", "user_a", files={})
     assert "file" in assert_error(missing, 422, "invalid")["message"]
-    monkeypatch.setenv("LIVRET_MAX_ATTACHMENT_MB", "0")
+    settings.MAX_ATTACHMENT_BYTES = 0
     error = assert_error(upload(api, request.number, "user_a", "a.pdf", PDF), 400, "too-large")
     assert error["field"] == "file"
     assert not request.attachments.exists()

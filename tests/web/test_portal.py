@@ -122,10 +122,10 @@ def _stored(uploads) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def test_it_files_nothing_when_an_attachment_is_refused_and_says_why(
-    client, personas, settings, tmp_path, monkeypatch
+    client, personas, settings, tmp_path
 ) -> None:
     settings.UPLOADS_DIR = tmp_path / "uploads"
-    monkeypatch.setenv("LIVRET_MAX_ATTACHMENT_MB", "1")
+    settings.MAX_ATTACHMENT_BYTES = 1024 * 1024
     login(client, personas.user_a)
     contract = personas.client_a.contracts.get()
     before = _stored(tmp_path)

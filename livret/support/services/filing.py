@@ -192,8 +192,8 @@ def record_phone_request(
 
 
 def max_attachment_bytes() -> int:
-    """LIVRET_MAX_ATTACHMENT_MB (default 20)."""
-    return int(os.environ.get("LIVRET_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
+    """The largest attachment accepted (``LIVRET_MAX_ATTACHMENT_MB``, parsed in settings)."""
+    return int(settings.MAX_ATTACHMENT_BYTES)
 
 
 def attachment_path(attachment: Attachment) -> Path:
