@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from livret.support.models import ApiToken, OutgoingMail, Request, RequestEvent
+from livret.support.models import ApiToken, Request, RequestEvent
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -43,12 +43,6 @@ class RequestAdmin(ReadOnly):
     list_filter = ("state", "kind", "priority", "criticity", "client")
     search_fields = ("number", "title", "client__name")
     inlines = [EventInline]
-
-
-@admin.register(OutgoingMail)
-class OutgoingMailAdmin(ReadOnly):
-    list_display = ("subject", "reason", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status", "reason")
 
 
 @admin.register(ApiToken)

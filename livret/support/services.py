@@ -26,6 +26,7 @@ from livret.core.audit import GENESIS, event_hash
 from livret.core.calendar import BusinessCalendar, calendar_for
 from livret.core.filetypes import sniff_content_type
 from livret.errors import NotAllowed, ServiceError, WrongState
+from livret.mail.services import queue_mail
 from livret.offers.models import OfferVersion
 from livret.support.models import (
     OPEN_STATES,
@@ -33,7 +34,6 @@ from livret.support.models import (
     BillableProposal,
     Comment,
     Kind,
-    OutgoingMail,
     RemoteSession,
     Request,
     RequestEvent,
@@ -221,13 +221,12 @@ def _mail(
     recipients = [r for r in recipients if r]
     if not recipients:
         return
-    OutgoingMail.objects.create(
-        request=request,
-        to=recipients,
-        subject=f"[{request.number}] {subject}",
-        body=f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
+    queue_mail(
+        recipients,
+        f"[{request.number}] {subject}",
+        f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
         reason=reason,
-        created_at=timezone.now(),
+        thread=request.number,
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from livret.accounts import services as accounts
-from livret.support.models import ApiToken, OutgoingMail
+from livret.mail.models import OutgoingMail
+from livret.support.models import ApiToken
 from livret.tenants.models import Membership
 
 pytestmark = pytest.mark.django_db
