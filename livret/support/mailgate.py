@@ -118,7 +118,7 @@ def _sender(message: Message) -> str:
         return ""
     for address in addresses:
         spec = (address.addr_spec or "").strip()
-        if is_address(spec):  # an address the refusal can be queued to
+        if is_address(spec):  # well-formed: a refusal can be queued to it
             return spec.lower()
     return ""
 
