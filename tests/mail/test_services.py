@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from livret.errors import ServiceError
 from livret.mail.models import OutgoingMail
 from livret.mail.outbox import build_message
 from livret.mail.services import queue_mail
+from tests.conftest import imported_modules
 
 MAIL_APP = Path(__file__).resolve().parents[2] / "livret" / "mail"
 NOW = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
@@ -60,17 +60,11 @@ def test_it_writes_nothing_when_the_callers_transaction_rolls_back() -> None:
 def test_it_imports_no_domain_app_in_the_mail_app() -> None:
     """The mail app is a base layer: the apps that send mail import it, never the reverse."""
     allowed = {"livret.errors", "livret.ops.worker"}
-    offenders = []
-    for file in MAIL_APP.rglob("*.py"):
-        for node in ast.walk(ast.parse(file.read_text(), str(file))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [
-                f"{file.name}: {n}"
-                for n in names
-                if n.startswith("livret.") and not n.startswith("livret.mail") and n not in allowed
-            ]
+    offenders = [
+        f"{file}: {module}"
+        for file, module in imported_modules(MAIL_APP)
+        if module.startswith("livret.")
+        and not module.startswith("livret.mail")
+        and module not in allowed
+    ]
     assert offenders == []
