@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "livret.offers",
     "livret.tenants",
+    "livret.mail",
     "livret.accounts",
     "livret.support",
     "livret.status",

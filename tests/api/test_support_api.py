@@ -22,6 +22,7 @@ from django.test import Client
 from livret.accounts.models import ApiToken
 from livret.accounts.services import create_token, revoke_token
 from livret.core import sla
+from livret.mail.models import OutgoingMail
 from livret.support import services
 from livret.support.models import Request, State
 from livret.support.services import NewRequest
@@ -409,7 +410,7 @@ def test_it_files_a_request_with_channel_api_and_an_acknowledgement(api, persona
     assert created["deadlines"]["pickup"] == "2026-11-19T16:30:00Z"
     assert [e["kind"] for e in created["events"]] == ["registered"]
     stored = Request.objects.get(number=created["number"])
-    assert stored.mails.filter(reason="acknowledgement").exists()
+    assert OutgoingMail.objects.filter(thread=stored.number, reason="acknowledgement").exists()
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,10 @@ from livret.core import sla
 from livret.core.calendar import to_us
 from livret.core.offer import load_offer_text, load_preset
 from livret.errors import ServiceError
+from livret.mail.models import OutgoingMail
 from livret.ops.worker import JOBS
 from livret.support import jobs, services
-from livret.support.models import OutgoingMail, Request, RequestEvent, SlaAlert
+from livret.support.models import Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest, clocks
 from tests.conftest import run_livret
 
@@ -65,7 +66,7 @@ def lead(db):  # type: ignore[no-untyped-def]
 
 def alert_mails(request: Request) -> list[OutgoingMail]:
     return list(
-        OutgoingMail.objects.filter(request=request, reason__startswith="sla-").order_by("pk")
+        OutgoingMail.objects.filter(thread=request.number, reason__startswith="sla-").order_by("pk")
     )
 
 
@@ -303,7 +304,8 @@ from livret.cli import setup_django
 setup_django()
 from django.core.management import call_command
 from livret.support import jobs, services
-from livret.support.models import OutgoingMail, RequestEvent, SlaAlert
+from livret.mail.models import OutgoingMail
+from livret.support.models import RequestEvent, SlaAlert
 
 mode = sys.argv[1]
 if mode == "setup":
@@ -341,7 +343,7 @@ elif mode == "count":
     print(json.dumps({
         "alerts": sorted(SlaAlert.objects.values_list("request_id", "clock", "level")),
         "mails": sorted(OutgoingMail.objects.filter(reason__startswith="sla-")
-                        .values_list("request_id", "reason")),
+                        .values_list("thread", "reason")),
         "mail_to": sorted({tuple(m) for m in OutgoingMail.objects.filter(
             reason__startswith="sla-").values_list("to", flat=True)}),
         "events": RequestEvent.objects.filter(kind__startswith="sla-").count(),

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from livret.mail.models import OutgoingMail
 from livret.support import services
-from livret.support.models import Attachment, OutgoingMail, Request, RequestEvent
+from livret.support.models import Attachment, Request, RequestEvent
 from livret.support.services import NewRequest
 
 pytestmark = pytest.mark.django_db

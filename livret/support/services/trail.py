@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from livret.core.audit import GENESIS, event_hash
 from livret.errors import NotAllowed, ServiceError, WrongState
-from livret.support.models import OutgoingMail, Request, RequestEvent, State
+from livret.mail.services import queue_mail
+from livret.support.models import Request, RequestEvent, State
 from livret.tenants.access import is_vendor, membership
 
 
@@ -98,13 +98,12 @@ def mail_about(
     recipients = [r for r in recipients if r]
     if not recipients:
         return
-    OutgoingMail.objects.create(
-        request=request,
-        to=recipients,
-        subject=f"[{request.number}] {subject}",
-        body=f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
+    queue_mail(
+        recipients,
+        f"[{request.number}] {subject}",
+        f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
         reason=reason,
-        created_at=timezone.now(),
+        thread=request.number,
     )
 
 
