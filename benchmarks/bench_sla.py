@@ -11,7 +11,7 @@ Run on demand (not a test):
    receives 100,000 open requests with realistic, hash-chained event histories (registered,
    taken in charge, qualified, some waiting for the client and answered, some delivered) on six
    contracts (Q metropole and Alsace-Moselle, E Open and Private, C, S in Martinique), written
-   with ``bulk_create``. ``livret.support.jobs.recompute_all`` then recomputes every stored
+   with ``bulk_create``. ``livret.support.recompute.recompute_all`` then recomputes every stored
    deadline (median of ``--repeat`` runs), and a sample is checked against the scalar path
    (``services.recompute``, one request at a time): they must be equal.
 2. **Breach scan.** 1,000,000 open requests (minimal columns, one ``INSERT … SELECT``), then the
@@ -240,7 +240,7 @@ def child_recompute(args: argparse.Namespace) -> dict[str, Any]:
     setup_django()
     from django.db import connection
 
-    from livret.support import jobs, services
+    from livret.support import recompute, services
     from livret.support.models import Request
 
     filled = populate(args.requests)
@@ -252,7 +252,7 @@ def child_recompute(args: argparse.Namespace) -> dict[str, Any]:
         times, cpu_times = [], []
         for _ in range(args.repeat):
             started, started_cpu = time.perf_counter(), time.process_time()
-            count = jobs.recompute_all(RECOMPUTE_NOW, batch=batch)
+            count = recompute.recompute_all(RECOMPUTE_NOW, batch=batch)
             times.append(time.perf_counter() - started)
             cpu_times.append(time.process_time() - started_cpu)
             assert count == args.requests, count
@@ -264,9 +264,9 @@ def child_recompute(args: argparse.Namespace) -> dict[str, Any]:
     mismatches = 0
     started = time.perf_counter()
     for request in Request.objects.filter(pk__in=sample).select_related("contract"):
-        stored = jobs.deadlines_of(request)
+        stored = recompute.deadlines_of(request)
         services.recompute(request, RECOMPUTE_NOW)
-        mismatches += stored != jobs.deadlines_of(request)
+        mismatches += stored != recompute.deadlines_of(request)
     scalar_per_request = (time.perf_counter() - started) / len(sample)
     filled_with_deadlines = Request.objects.filter(next_deadline_at__isnull=False).count()
     from livret.cli_support import chain_breaks
@@ -448,7 +448,7 @@ def markdown(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"({rec['alerts']:,} alerts already sent) on six contracts (Q metropole and "
         "Alsace-Moselle, E Open and Private, C, S in Martinique), written with `bulk_create` "
         f"into a fresh SQLite file ({rec['write_s']} s). "
-        "`livret.support.jobs.recompute_all(now)` reads the events batch by batch, walks them "
+        "`livret.support.recompute.recompute_all(now)` reads the events batch by batch, walks them "
         "in Python, does the calendar arithmetic for the whole batch with the calendar's "
         "NumPy `*_many` methods, and writes the seven columns with one parameterised "
         "`UPDATE … WHERE id = %s AND event_count = %s` per request (`executemany`).",

@@ -211,7 +211,7 @@ def handle_recompute(args: argparse.Namespace) -> int:
         return fail(str(error))
     from django.utils import timezone
 
-    from livret.support.jobs import recompute_all
+    from livret.support.recompute import recompute_all
 
     count = recompute_all(now or timezone.now(), batch=args.batch)
     print(f"recomputed the deadlines of {count} open request(s)")

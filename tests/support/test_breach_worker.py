@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from livret.core import sla
 from livret.core.calendar import to_us
 from livret.core.offer import load_offer_text, load_preset
+from livret.core.sla_bulk import Deadlines, Settled
 from livret.errors import ServiceError
 from livret.mail.models import OutgoingMail
 from livret.ops.worker import JOBS
-from livret.support import jobs, services
+from livret.support import jobs, recompute, services
 from livret.support.models import Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest, clocks
 from tests.conftest import run_livret
@@ -112,7 +112,7 @@ def test_it_sends_the_warning_and_the_breach_once_each(personas, lead) -> None:
     request.refresh_from_db()
     assert request.next_alert_at is None
     # at 15:30 sharp the deadline is reached, not passed; a later recompute marks the breach
-    jobs.recompute_all(at("2026-11-19 16:00"))
+    recompute.recompute_all(at("2026-11-19 16:00"))
     request.refresh_from_db()
     assert request.breached == ["pickup"]
     # each alert is in the audit trail once (REQ-11)
@@ -457,108 +457,6 @@ def test_it_sends_the_alert_after_a_worker_killed_mid_transaction(worker_env) ->
 # --------------------------------------------------------------------------- bulk recompute
 
 
-def scalar_columns(
-    policy: sla.SlaPolicy,
-    events: list[sla.Event],
-    sent: set[tuple[str, str, int]],
-    now: datetime,
-) -> jobs.Deadlines:
-    """What services.recompute stores, from the scalar core (the reference)."""
-    state = sla.replay(policy, events)
-    clocks = state.clocks
-
-    def due(clock: sla.Clock) -> int | None:
-        return to_us(clocks[clock].due_at) if clock in clocks else None
-
-    epoch = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-    done = {
-        (sla.Clock(c), sla.AlertLevel(lvl), epoch + timedelta(microseconds=started))
-        for c, lvl, started in sent
-    }
-    planned = sla.alerts(policy, state, done) if clocks else []
-    deadline = state.next_deadline()
-    return jobs.Deadlines(
-        pickup_due=due(sla.Clock.PICKUP),
-        action_plan_due=due(sla.Clock.ACTION_PLAN),
-        fix_due=due(sla.Clock.FIX),
-        validation_due=due(sla.Clock.VALIDATION),
-        next_deadline=to_us(deadline) if deadline else None,
-        next_alert=to_us(planned[0].send_at) if planned else None,
-        breached=tuple(c.value for c in state.breached_clocks(now)),
-    )
-
-
-POLICIES = [
-    ("quadra-entreprise", None, "metropole"),
-    ("quadra-entreprise", None, "6AE"),
-    ("expert-on-demand", "open", "metropole"),
-    ("expert-on-demand", "private", "metropole"),
-    ("eksae-contact", None, "metropole"),
-    ("carrus-saas", None, "972"),
-]
-
-
-def random_history(rng: random.Random, start: datetime) -> list[sla.Event]:
-    """Any sequence of clock events, legal or not, at minute or microsecond instants."""
-    kinds = list(sla.EventKind)
-    t = start
-    events = [
-        sla.Event(
-            sla.EventKind.REGISTERED, t, priority=rng.choice(["critical", "high", "moderate", None])
-        )
-    ]
-    for _ in range(rng.randrange(0, 9)):
-        t += timedelta(minutes=rng.choice([0, 1, 30, 90, 240, 900, 3000, 9000]))
-        if rng.random() < 0.1:
-            t += timedelta(microseconds=rng.randrange(1, 10**6))
-        kind = rng.choice(kinds)
-        events.append(
-            sla.Event(
-                kind,
-                t,
-                priority=rng.choice(["critical", "high", "moderate"]),
-                criticity=rng.choice([1, 2, 3, None]),
-            )
-        )
-    return events
-
-
-@pytest.mark.parametrize(("offer_id", "formula", "territory"), POLICIES)
-def test_it_computes_in_bulk_exactly_what_the_scalar_replay_gives(
-    offer_id: str, formula: str | None, territory: str
-) -> None:
-    policy = sla.policy_for(load_preset(offer_id).offer, formula, territory)
-    rng = random.Random(f"{offer_id}-{formula}-{territory}")
-    utc = ZoneInfo("UTC")
-    base = datetime(2026, 3, 20, 6, 0, tzinfo=utc)  # spans both DST changes of 2026
-    histories, sents = [], []
-    for _ in range(400):
-        start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 260))
-        events = random_history(rng, start)
-        histories.append(events)
-        # alerts recorded for the clock's current run count; those of an earlier run do not
-        runs = sla.replay(policy, events).clocks
-        sent = set()
-        for clock, state in runs.items():
-            for level in sla.AlertLevel:
-                roll = rng.random()
-                if roll < 0.2:
-                    sent.add((clock.value, level.value, to_us(state.started_at)))
-                elif roll < 0.3:
-                    earlier = state.started_at - timedelta(hours=1)
-                    sent.add((clock.value, level.value, to_us(earlier)))
-        sents.append(sent)
-    now = base + timedelta(days=150)
-    table = jobs.PolicyTable(policy)
-    walks = [
-        jobs.walk(table, [(e.kind.value, to_us(e.at), e.priority, e.criticity) for e in events])
-        for events in histories
-    ]
-    bulk = jobs.settle(policy, walks, sents, to_us(now))
-    for i, (events, sent) in enumerate(zip(histories, sents, strict=True)):
-        assert bulk.deadlines(i) == scalar_columns(policy, events, sent, now), events
-
-
 @pytest.mark.django_db
 def test_it_recomputes_every_open_request_as_the_service_functions_do(personas, lead) -> None:
     from livret.tenants.models import Client
@@ -620,13 +518,13 @@ def test_it_recomputes_every_open_request_as_the_service_functions_do(personas, 
             pass
     now = at("2026-10-01 12:00")
     jobs.scan_breaches(at("2026-06-01 12:00"))  # some alerts already sent
-    stored_before = {r.pk: jobs.deadlines_of(r) for r in Request.objects.all()}
-    assert jobs.recompute_all(now, batch=7) == Request.objects.count()
+    stored_before = {r.pk: recompute.deadlines_of(r) for r in Request.objects.all()}
+    assert recompute.recompute_all(now, batch=7) == Request.objects.count()
     checked = 0
     for request in Request.objects.select_related("contract"):
-        bulk = jobs.deadlines_of(request)
+        bulk = recompute.deadlines_of(request)
         services.recompute(request, now)
-        assert bulk == jobs.deadlines_of(request), request.number
+        assert bulk == recompute.deadlines_of(request), request.number
         # the deadlines themselves did not move; only what depends on "now" may differ
         before = stored_before[request.pk]
         assert (bulk.pickup_due, bulk.fix_due) == (before.pickup_due, before.fix_due)
@@ -642,12 +540,12 @@ def test_it_keeps_what_a_service_function_stored_meanwhile(personas) -> None:
         new=anomaly(),
         at=at("2026-11-19 10:00"),
     )
-    stale = jobs.Settled.empty(1)
-    stale.put(0, jobs.Deadlines(pickup_due=0, next_alert=0))
-    jobs._write([request.pk], [request.event_count - 1], stale)
+    stale = Settled.empty(1)
+    stale.put(0, Deadlines(pickup_due=0, next_alert=0))
+    recompute._write([request.pk], [request.event_count - 1], stale)
     request.refresh_from_db()
     assert request.pickup_due_at == at("2026-11-19 15:30")  # an event was added since: kept
-    jobs._write([request.pk], [request.event_count], stale)
+    recompute._write([request.pk], [request.event_count], stale)
     request.refresh_from_db()
     assert request.pickup_due_at == datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 
@@ -667,9 +565,9 @@ def test_it_stores_instants_exactly_as_django_does(personas) -> None:
         at("2026-11-19 15:30") + timedelta(microseconds=7),
         at("2026-07-01 09:00") + timedelta(microseconds=999_999),
     ):
-        written = jobs.Settled.empty(1)
-        written.put(0, jobs.Deadlines(next_alert=to_us(instant)))
-        jobs._write([request.pk], [request.event_count], written)
+        written = Settled.empty(1)
+        written.put(0, Deadlines(next_alert=to_us(instant)))
+        recompute._write([request.pk], [request.event_count], written)
         request.refresh_from_db()
         assert request.next_alert_at == instant
         # the scan compares stored values with Django's parameters: equal means due
@@ -700,7 +598,7 @@ def test_it_recomputes_after_an_offer_migration(personas) -> None:
         'critical = { amount = 2, unit = "business_hours" }',
     )
     migrate_contract(contract, import_offer(load_offer_text(text), "test-2h").version)
-    assert jobs.recompute_all(at("2026-11-19 10:30")) == 1
+    assert recompute.recompute_all(at("2026-11-19 10:30")) == 1
     request.refresh_from_db()
     assert request.pickup_due_at == at("2026-11-19 12:00")
     assert request.next_alert_at == at("2026-11-19 11:30")
