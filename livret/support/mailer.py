@@ -207,7 +207,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
 
 
 def run_outbox(now: datetime) -> None:
-    """The worker job (``Job("mail", 5, run_outbox)``, registered in ``SupportConfig.ready``)."""
+    """The ``mail`` worker job (declared in ``livret.support.jobs.JOBS``)."""
     send_pending(now)
 
 

@@ -23,7 +23,7 @@ import pytest
 from livret.core import sla
 from livret.core.calendar import to_us
 from livret.core.offer import load_offer_text, load_preset
-from livret.ops.worker import JOBS
+from livret.ops.worker import installed_jobs
 from livret.support import jobs, services
 from livret.support.models import OutgoingMail, Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest
@@ -77,7 +77,7 @@ def levels(request: Request) -> list[tuple[str, str]]:
 
 @pytest.mark.django_db
 def test_it_is_registered_as_a_worker_job() -> None:
-    assert [job.interval for job in JOBS if job.name == "sla-alerts"] == [30]
+    assert [job.interval for job in installed_jobs() if job.name == "sla-alerts"] == [30]
 
 
 @pytest.mark.django_db
