@@ -32,7 +32,7 @@ def cmd_server_token_create(args: argparse.Namespace) -> int:
         return fail(problem)
     from django.db.utils import DatabaseError
 
-    from livret.api.auth import PREFIX_LENGTH
+    from livret.accounts.services import PREFIX_LENGTH
     from livret.monitoring.models import Server
     from livret.monitoring.tokens import create_server_token
 

@@ -38,7 +38,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
     from django.db.utils import DatabaseError
 
-    from livret.api.auth import PREFIX_LENGTH, TokenError, create_token
+    from livret.accounts.services import PREFIX_LENGTH, TokenError, create_token
 
     users = get_user_model()
     try:
@@ -65,10 +65,10 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     setup_django()
     from django.db.utils import DatabaseError
 
-    from livret.api.auth import TokenError, revoke
+    from livret.accounts.services import TokenError, revoke_token
 
     try:
-        token = revoke(args.prefix)
+        token = revoke_token(args.prefix)
     except TokenError as error:
         raise CommandError(str(error)) from None
     except DatabaseError as error:

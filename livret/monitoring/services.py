@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.utils import timezone
 
-from livret.api.auth import PREFIX_LENGTH
+from livret.accounts.services import PREFIX_LENGTH
 from livret.core.offer.schema import Offer
 from livret.core.sites import SiteError, setup_days, visits_per_year
 from livret.errors import ServiceError

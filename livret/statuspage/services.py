@@ -17,7 +17,7 @@ from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from livret.errors import NotAllowed, ServiceError
+from livret.errors import NotAllowed, NotFound, ServiceError
 from livret.status.models import StatusEvent
 from livret.statuspage.board import vendor_name
 from livret.statuspage.feeds import absolute
@@ -29,12 +29,6 @@ from livret.tenants.models import Role
 
 CONFIRM_WITHIN = timedelta(days=7)  # a confirmation link older than this has expired
 RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address this often
-
-
-class NotFound(ServiceError):
-    """No such subscription (or not one this user may manage): answered 404."""
-
-    status = 404
 
 
 class Expired(ServiceError):

@@ -59,6 +59,14 @@ class MaintenanceRefused(ServiceError):
         self.violations = violations
         self.next_allowed_start = next_allowed_start
 
+    def details(self) -> dict[str, Any]:
+        """The broken rules and the next allowed start (ISO 8601), for the JSON error."""
+        start = self.next_allowed_start
+        return {
+            "violations": self.violations,
+            "next_allowed_start": start.isoformat() if start else None,
+        }
+
 
 def _violations_text(check: PlanCheck) -> str:
     return " ; ".join(v.message for v in check.violations)
