@@ -56,7 +56,7 @@ def cmd_mail_send_pending(args: argparse.Namespace) -> int:
     from django.db import DatabaseError
     from django.utils import timezone
 
-    from livret.support.mailer import send_pending
+    from livret.mail.outbox import send_pending
 
     try:
         sent = send_pending(timezone.now(), limit=args.limit)

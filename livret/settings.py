@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "livret.offers",
     "livret.tenants",
+    "livret.mail",
     "livret.accounts",
     "livret.support",
     "livret.status",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "livret.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "livret.web.errors.ServiceErrorMiddleware",  # a refusal no view caught: a 4xx page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "livret.api.errors.JsonErrorsMiddleware",
 ]
@@ -182,6 +184,17 @@ EMAIL_HOST_USER = os.environ.get("LIVRET_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LIVRET_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("LIVRET_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("LIVRET_MAIL_FROM", "livret <support@livret.invalid>")
+# The mail gate's address (docs/mail.md): Reply-To of every outgoing mail; empty: none.
+MAIL_GATE_ADDRESS = os.environ.get("LIVRET_MAIL_GATE_ADDRESS", "").strip()
+
+# The largest attachment accepted, on the portal, the API and the mail gate.
+MAX_ATTACHMENT_MB = env_int("LIVRET_MAX_ATTACHMENT_MB", 20)
+if MAX_ATTACHMENT_MB < 1:
+    raise ImproperlyConfigured(
+        "LIVRET_MAX_ATTACHMENT_MB must be a number of megabytes (1 or more), "
+        f"not {MAX_ATTACHMENT_MB}"
+    )
+MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MB * 1024 * 1024
 
 # PreventCare monitoring (docs/monitoring.md): sample retention, and who is told of alerts
 # (empty: the vendor's technicians and operators, and its leads for level 2).

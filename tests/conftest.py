@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -26,6 +27,18 @@ def run_livret(
         timeout=120,
         check=False,
     )
+
+
+def imported_modules(folder: Path) -> list[tuple[str, str]]:
+    """(file name, module) for every import statement of the Python files under ``folder``."""
+    found = []
+    for file in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(file.read_text(), str(file))):
+            if isinstance(node, ast.Import):
+                found += [(file.name, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.append((file.name, node.module))
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -100,10 +113,10 @@ def fresh_policy_caches():  # type: ignore[no-untyped-def]
     """Policies are cached per offer-version id; a rolled-back test lets the next one reuse an
     id for another version (never in production, where ids are not reused)."""
     yield
-    from livret.support import services
+    from livret.support.services import clocks
 
-    services._policy_for_version.cache_clear()
-    services._calendar.cache_clear()
+    clocks._policy_for_version.cache_clear()
+    clocks._calendar.cache_clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

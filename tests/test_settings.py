@@ -31,20 +31,38 @@ def test_it_refuses_a_non_integer(monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "message"),
+    ("name", "raw", "message"),
     [
-        ("soon", "LIVRET_MONITORING_SAMPLE_DAYS must be an integer, not 'soon'"),
-        ("0", "LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), not 0"),
+        (
+            "LIVRET_MONITORING_SAMPLE_DAYS",
+            "soon",
+            "LIVRET_MONITORING_SAMPLE_DAYS must be an integer, not 'soon'",
+        ),
+        (
+            "LIVRET_MONITORING_SAMPLE_DAYS",
+            "0",
+            "LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), not 0",
+        ),
+        (
+            "LIVRET_MAX_ATTACHMENT_MB",
+            "20 Mo",
+            "LIVRET_MAX_ATTACHMENT_MB must be an integer, not '20 Mo'",
+        ),
+        (
+            "LIVRET_MAX_ATTACHMENT_MB",
+            "0",
+            "LIVRET_MAX_ATTACHMENT_MB must be a number of megabytes (1 or more), not 0",
+        ),
     ],
 )
-def test_it_refuses_a_bad_sample_retention_at_start_up(tmp_path, raw, message) -> None:
+def test_it_refuses_a_bad_number_at_start_up(tmp_path, name, raw, message) -> None:
     import os
 
-    os.environ["LIVRET_MONITORING_SAMPLE_DAYS"] = raw
+    os.environ[name] = raw
     try:
         result = run_livret("offers", "list", data_dir=tmp_path)
     finally:
-        del os.environ["LIVRET_MONITORING_SAMPLE_DAYS"]
+        del os.environ[name]
     assert result.returncode == 2
     assert result.stderr.strip() == f"livret: error: configuration: {message}"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from livret.mail.services import queue_mail
 from livret.tenants.models import CLIENT_ROLE_CHOICES, Role
 
 
@@ -26,17 +26,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
     ) -> None:
         from django.template import loader
 
-        from livret.support.models import OutgoingMail
-
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        OutgoingMail.objects.create(
-            to=[to_email],
-            subject=subject,
-            body=body,
-            reason="password-reset",
-            created_at=timezone.now(),
-        )
+        queue_mail([to_email], subject, body, reason="password-reset")
 
 
 class NewAccountForm(forms.Form):

@@ -31,7 +31,7 @@ an open, triaged one (another series, e.g. another volume) folds into it: the op
 one more occurrence and the new one shares its request. A repeat of the same alert is counted
 by its creator (:func:`fold_repeat`).
 
-Everything runs in the caller's transaction; mails go through the support outbox and are sent
+Everything runs in the caller's transaction; mails go through the mail outbox and are sent
 by the worker after commit.
 """
 
@@ -59,6 +59,7 @@ from livret.core.triage import (
     triage_plan,
 )
 from livret.errors import ServiceError
+from livret.mail.services import queue_mail
 from livret.monitoring.models import (
     AlertState,
     Impact,
@@ -67,7 +68,7 @@ from livret.monitoring.models import (
     PhoneCallTask,
 )
 from livret.support import services as support
-from livret.support.models import OutgoingMail, Request
+from livret.support.models import Request
 from livret.support.services import NewRequest
 from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract, Membership, Role
@@ -132,18 +133,12 @@ def level2_addresses() -> list[str]:
 def _queue(
     to: list[str], subject: str, body: str, reason: str, request: Request | None = None
 ) -> None:
-    """Queue a mail in the support outbox (sent by the worker after commit)."""
+    """Queue a mail in the outbox (sent by the worker after commit), threaded by the request."""
     to = [a for a in to if a]
     if not to:
         return
-    OutgoingMail.objects.create(
-        request=request,
-        to=to,
-        subject=f"[Prevent Care] {subject}"[:255],
-        body=body,
-        reason=reason,
-        created_at=timezone.now(),
-    )
+    thread = request.number if request is not None else None
+    queue_mail(to, f"[Prevent Care] {subject}"[:255], body, reason=reason, thread=thread)
 
 
 def _board_url() -> str:

@@ -56,6 +56,7 @@ from livret.monitoring.models import (
 )
 from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
+from livret.web.errors import add_service_error, run_action
 
 IMPACT_ORDER = Case(
     When(impact="major-extended", then=Value(0)),
@@ -64,10 +65,6 @@ IMPACT_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-
-
-def _field_error(form: Form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _first_error(form: Form, field: str, label: str) -> ServiceError:
@@ -152,40 +149,45 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     alert = access.access_alert(request.user, pk)
     now = timezone.now()
     user = request.user
-    try:
-        if action == "acquitter":
-            triage.acknowledge(user, alert, now)
-            ok = gettext("Alerte acquittée.")
-        elif action == "impact":
-            impact_form = AlertImpactForm(request.POST)
-            if not impact_form.is_valid():
-                raise _first_error(impact_form, "impact", gettext("impact"))
-            triage.set_alert_impact(user, alert, impact_form.cleaned_data["impact"], now)
-            ok = gettext("Impact modifié.")
-        elif action == "appel":
-            call_form = CallForm(request.POST)
-            if not call_form.is_valid():
-                if "call" in call_form.errors:
-                    raise _first_error(call_form, "call", gettext("appel"))
-                raise _first_error(call_form, "notes", gettext("résumé de l'appel"))
-            call = alert.calls.filter(pk=call_form.cleaned_data["call"]).first()
-            if call is None:
-                raise Http404()
-            triage.record_call(user, call, call_form.cleaned_data["notes"], now)
-            ok = gettext("Appel enregistré.")
-        elif action == "diagnostic":
-            diagnosis_form = DiagnosisForm(request.POST)
-            if not diagnosis_form.is_valid():
-                raise _first_error(diagnosis_form, "text", gettext("diagnostic"))
-            triage.diagnosis_done(user, alert, diagnosis_form.cleaned_data["text"], now)
-            ok = gettext("Diagnostic de niveau 1 enregistré.")
-        else:
-            raise Http404()
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, ok)
-    return redirect("monitoring-board")
+    steps = {
+        "acquitter": (lambda: triage.acknowledge(user, alert, now), gettext("Alerte acquittée.")),
+        "impact": (lambda: _set_impact(user, alert, request, now), gettext("Impact modifié.")),
+        "appel": (lambda: _record_call(user, alert, request, now), gettext("Appel enregistré.")),
+        "diagnostic": (
+            lambda: _diagnose(user, alert, request, now),
+            gettext("Diagnostic de niveau 1 enregistré."),
+        ),
+    }
+    if action not in steps:
+        raise Http404()
+    run, ok = steps[action]
+    return run_action(request, run, ok, "monitoring-board")
+
+
+def _set_impact(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = AlertImpactForm(request.POST)
+    if not form.is_valid():
+        raise _first_error(form, "impact", gettext("impact"))
+    triage.set_alert_impact(user, alert, form.cleaned_data["impact"], now)
+
+
+def _record_call(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = CallForm(request.POST)
+    if not form.is_valid():
+        if "call" in form.errors:
+            raise _first_error(form, "call", gettext("appel"))
+        raise _first_error(form, "notes", gettext("résumé de l'appel"))
+    call = alert.calls.filter(pk=form.cleaned_data["call"]).first()
+    if call is None:
+        raise Http404()
+    triage.record_call(user, call, form.cleaned_data["notes"], now)
+
+
+def _diagnose(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = DiagnosisForm(request.POST)
+    if not form.is_valid():
+        raise _first_error(form, "text", gettext("diagnostic"))
+    triage.diagnosis_done(user, alert, form.cleaned_data["text"], now)
 
 
 # --------------------------------------------------------------------------- sites
@@ -209,7 +211,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
                 request.user, contract=contract, name=data["name"], users_count=data["users_count"]
             )
         except ServiceError as error:
-            _field_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Site créé."))
             return redirect("monitoring-site", pk=site.pk)
@@ -377,7 +379,7 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
         services.record_visit(user, visit, data["done_on"], data["report"])
         return gettext("Compte rendu ajouté au document technique.")
     except ServiceError as error:
-        _field_error(form, error)
+        add_service_error(form, error)
         return ""
 
 
@@ -440,17 +442,17 @@ def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpRes
     token = ServerToken.objects.filter(pk=token_pk, server__site=site).first()
     if token is None:
         raise Http404("Aucun jeton de ce numéro sur ce site.")
-    try:
-        token = services.revoke_agent_token(request.user, token)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            gettext("Jeton %(prefix)s… de %(host)s révoqué.")
-            % {"prefix": token.prefix, "host": token.server.hostname},
-        )
-    return redirect("monitoring-site", pk=site.pk)
+    ok = gettext("Jeton %(prefix)s… de %(host)s révoqué.") % {
+        "prefix": token.prefix,
+        "host": token.server.hostname,
+    }
+    return run_action(
+        request,
+        lambda: services.revoke_agent_token(request.user, token),
+        ok,
+        "monitoring-site",
+        pk=site.pk,
+    )
 
 
 # --------------------------------------------------------------------------- impacts
@@ -469,7 +471,7 @@ def impacts(request: HttpRequest) -> HttpResponse:
         try:
             services.set_impact(request.user, data["rule"], data["impact"], server)
         except ServiceError as error:
-            _field_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Impact enregistré."))
             return redirect("monitoring-impacts")

@@ -8,6 +8,7 @@ rule. The public status page is another app (``livret.statuspage``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,12 +52,9 @@ from livret.status.services import MaintenanceRefused, local_text, zone_of
 from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Contract
 from livret.web.charts import bar_chart
+from livret.web.errors import add_service_error, run_action
 
 WINDOW_DAYS = 7  # how far ahead the planning page lists the windows
-
-
-def _form_error(form: Any, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _picked(request: HttpRequest, ids: list[str]) -> list[Service]:
@@ -100,7 +98,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
                 public_label=data["public_label"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Service créé."))
             return redirect("status-service", pk=created.pk)
@@ -123,7 +121,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.add_probe(request.user, service, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Sonde ajoutée : elle part au prochain passage."))
             return redirect("status-service", pk=service.pk)
@@ -188,7 +186,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 public=data["public"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Incident déclaré."))
             return redirect("status-incident", pk=incident.pk)
@@ -245,35 +243,38 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     naming the field."""
     require_vendor_page(request.user)
     incident = get_object_or_404(Incident, pk=pk)
-    forms: dict[str, type[Form]] = {
-        "mettre-a-jour": IncidentUpdateForm,
-        "resoudre": ResolveForm,
-        "reclasser": ReclassifyForm,
+    user = request.user
+    actions: dict[str, tuple[type[Form], Callable[[dict[str, Any]], object], str]] = {
+        "mettre-a-jour": (
+            IncidentUpdateForm,
+            lambda data: services.post_incident_update(
+                user, incident, data["status"], data["message"], public=data["public"]
+            ),
+            gettext("Mise à jour publiée."),
+        ),
+        "resoudre": (
+            ResolveForm,
+            lambda data: services.resolve_incident(
+                user, incident, data["ended_at"], data["message"]
+            ),
+            gettext("Incident résolu."),
+        ),
+        "reclasser": (
+            ReclassifyForm,
+            lambda data: services.reclassify_incident(user, incident, data["cause"]),
+            gettext("Cause modifiée : les rapports mensuels suivent."),
+        ),
     }
-    if action not in forms:
+    if action not in actions:
         raise Http404()
-    form = forms[action](request.POST)
+    form_class, run, ok = actions[action]
+    form = form_class(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label} : {' '.join(errors)}" if label else " ".join(errors))
         return redirect("status-incident", pk=pk)
-    data = form.cleaned_data
-    try:
-        if action == "mettre-a-jour":
-            services.post_incident_update(
-                request.user, incident, data["status"], data["message"], public=data["public"]
-            )
-            messages.success(request, gettext("Mise à jour publiée."))
-        elif action == "resoudre":
-            services.resolve_incident(request.user, incident, data["ended_at"], data["message"])
-            messages.success(request, gettext("Incident résolu."))
-        else:
-            services.reclassify_incident(request.user, incident, data["cause"])
-            messages.success(request, gettext("Cause modifiée : les rapports mensuels suivent."))
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("status-incident", pk=pk)
+    return run_action(request, lambda: run(form.cleaned_data), ok, "status-incident", pk=pk)
 
 
 # --------------------------------------------------------------------------- maintenance
@@ -341,9 +342,9 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
             proposal = refused.next_allowed_start
             if proposal is not None:
                 form = _prefilled(request, choices, proposal, data["ends_at"] - data["starts_at"])
-            _form_error(form, refused)
+            add_service_error(form, refused)
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Maintenance planifiée et annoncée."))
             return redirect("status-maintenances")
@@ -381,13 +382,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action not in actions:
         raise Http404()
     run, ok = actions[action]
-    try:
-        run(request.user, maintenance)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, ok)
-    return redirect("status-maintenances")
+    return run_action(request, lambda: run(request.user, maintenance), ok, "status-maintenances")
 
 
 # --------------------------------------------------------------------------- updates (MNT-4)
@@ -421,7 +416,7 @@ def update_list(request: HttpRequest) -> HttpResponse:
                 notes=data["notes"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Mise à jour annoncée aux clients de l'offre."))
             return redirect("status-update", pk=created.pk)
@@ -452,7 +447,7 @@ def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 request.user, announcement, contract, form.cleaned_data["agreed_for"]
             )
         except ServiceError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Date convenue enregistrée."))
             return redirect("status-update", pk=pk)

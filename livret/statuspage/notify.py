@@ -15,7 +15,7 @@ most once per subscription. Who hears what (tenancy, ACC-3):
 (with ``List-Unsubscribe`` and one-click ``List-Unsubscribe-Post``, RFC 8058), webhooks as a
 signed JSON POST. A row is claimed by compare-and-swap on (status, attempts), so two workers
 never send the same row; success marks it delivered; a failure waits 1 min, 2, 4, … (at most
-one hour) and gives up after :data:`rules.MAX_ATTEMPTS` attempts. Like the support outbox, a
+one hour) and gives up after :data:`rules.MAX_ATTEMPTS` attempts. Like the mail outbox, a
 worker killed between sending and recording leaves the row ``sending``; it is sent again after
 :data:`STUCK_AFTER` — the only duplicate possible, which receivers detect by the
 ``X-Livret-Delivery`` id (mails by their stable ``Message-ID``). No transaction is open while

@@ -1,7 +1,7 @@
 """Every change to status-page subscriptions (MNT-3): subscribe, confirm, unsubscribe, webhooks.
 
 Each function is atomic. E-mail subscriptions are double opt-in: :func:`subscribe_email`
-queues a confirmation mail (through the support outbox, ``OutgoingMail`` with no request,
+queues a confirmation mail (through the mail outbox, ``livret.mail.services.queue_mail``,
 sent by the worker's ``mail`` job) and the subscription receives nothing until
 :func:`confirm` runs. Webhooks are created by logged-in people (a client's administrator for
 the client's services, vendor staff for the public events) and receive events from then on.
@@ -18,12 +18,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from livret.errors import NotAllowed, NotFound, ServiceError
+from livret.mail.services import queue_mail
 from livret.status.models import StatusEvent
 from livret.statuspage.board import vendor_name
 from livret.statuspage.feeds import absolute
 from livret.statuspage.models import Channel, Delivery, Subscription, new_secret
 from livret.statuspage.rules import webhook_url_problem
-from livret.support.models import OutgoingMail
 from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Role
 
@@ -89,15 +89,15 @@ def subscribe_email(vendor: str, email: str, now: datetime, *, user: Any = None)
     subscription.confirmation_sent_at = now
     subscription.save()
     link = absolute(reverse("statuspage:confirm", args=[subscription.confirm_token]))
-    OutgoingMail.objects.create(
-        to=[email],
-        subject=f"Confirmez votre abonnement à l'état des services {name}",
-        body=render_to_string(
+    queue_mail(
+        [email],
+        f"Confirmez votre abonnement à l'état des services {name}",
+        render_to_string(
             "statuspage/mail/confirm.txt",
             {"vendor": name, "link": link, "private": client_id is not None},
         ),
         reason="status-subscription",
-        created_at=now,
+        now=now,
     )
     return subscription
 

@@ -1,8 +1,8 @@
-"""Back-office views of support data, read-only: every change goes through services.py."""
+"""Back-office views of support data, read-only: every change goes through ``services``."""
 
 from django.contrib import admin
 
-from livret.support.models import OutgoingMail, Request, RequestEvent
+from livret.support.models import Request, RequestEvent
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -43,9 +43,3 @@ class RequestAdmin(ReadOnly):
     list_filter = ("state", "kind", "priority", "criticity", "client")
     search_fields = ("number", "title", "client__name")
     inlines = [EventInline]
-
-
-@admin.register(OutgoingMail)
-class OutgoingMailAdmin(ReadOnly):
-    list_display = ("subject", "reason", "status", "attempts", "created_at", "sent_at")
-    list_filter = ("status", "reason")

@@ -54,7 +54,6 @@ from livret.core.offer.schema import Duration, Unit
 from livret.ops.scan import scan
 from livret.ops.worker import Job
 from livret.support import services
-from livret.support.mailer import run_outbox
 from livret.support.models import OPEN_STATES, Kind, Request, RequestEvent, SlaAlert
 from livret.tenants.models import Contract
 
@@ -121,8 +120,8 @@ def run_scan(now: datetime) -> None:
     scan_breaches(now)
 
 
-# The outbox sender (livret.support.mailer) and the SLA alert scan, run by every `livret worker`.
-JOBS: list[Job] = [Job("mail", 5, run_outbox), Job("sla-alerts", 30, run_scan)]
+# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`.
+JOBS: list[Job] = [Job("sla-alerts", 30, run_scan)]
 
 
 # --------------------------------------------------------------------------- bulk replay

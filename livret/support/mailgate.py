@@ -36,8 +36,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from livret.errors import ServiceError
+from livret.mail.models import OutgoingMail
+from livret.mail.outbox import gate_address
+from livret.mail.services import is_address, queue_mail
 from livret.support import access, services
-from livret.support.models import OutgoingMail, Request, RequestEvent, State
+from livret.support.models import Request, RequestEvent, State
 from livret.support.services import NewRequest
 from livret.tenants.models import Contract
 
@@ -115,7 +118,7 @@ def _sender(message: Message) -> str:
         return ""
     for address in addresses:
         spec = (address.addr_spec or "").strip()
-        if "@" in spec and " " not in spec and spec.count("@") == 1:
+        if is_address(spec):  # well-formed: a refusal can be queued to it
             return spec.lower()
     return ""
 
@@ -142,8 +145,6 @@ def _automatic(message: Message, sender: str) -> str:
 
 def _own_addresses() -> set[str]:
     from django.conf import settings
-
-    from livret.support.mailer import gate_address
 
     own = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(), gate_address().lower()}
     return own - {""}
@@ -450,7 +451,7 @@ _REFUSAL_WHY = {
 def _refuse(parsed: Parsed, reason: str, now: datetime) -> bool:
     """Queue the polite refusal (at most one per address and hour); True if queued."""
     recent = OutgoingMail.objects.filter(
-        reason="refusal", request__isnull=True, created_at__gte=now - REFUSAL_QUIET
+        reason="refusal", thread="", created_at__gte=now - REFUSAL_QUIET
     ).values_list("to", flat=True)
     if any(parsed.sender in (to or []) for to in recent):
         return False
@@ -464,14 +465,7 @@ def _refuse(parsed: Parsed, reason: str, now: datetime) -> bool:
         f"{_site_url()}/\n\n"
         "Ceci est un message automatique ; merci de ne pas y répondre.\n"
     )
-    OutgoingMail.objects.create(
-        request=None,
-        to=[parsed.sender],
-        subject=REFUSAL_SUBJECT,
-        body=body,
-        reason="refusal",
-        created_at=now,
-    )
+    queue_mail([parsed.sender], REFUSAL_SUBJECT, body, reason="refusal", now=now)
     return True
 
 

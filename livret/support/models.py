@@ -1,4 +1,6 @@
-"""Support requests, their append-only audit trail, attachments, alerts and outgoing mail.
+"""Support requests, their append-only audit trail, attachments, alerts and API tokens.
+
+Their mails go through the outbox of ``livret.mail`` (``thread`` = the request's number).
 
 SPEC REQ-1..11. Deadlines are stored columns (``pickup_due_at``, …, ``next_alert_at``) computed
 by ``livret.core.sla`` from the event history, so the worker finds due work with one indexed
@@ -269,30 +271,3 @@ class BillableProposal(models.Model):
     amount_eur = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     credits = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
-
-
-class OutgoingMail(models.Model):
-    """The mail outbox: written in the transaction of the change, sent by the worker."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SENDING = "sending"
-        SENT = "sent"
-        FAILED = "failed"
-
-    request = models.ForeignKey(
-        Request, on_delete=models.CASCADE, null=True, blank=True, related_name="mails"
-    )
-    to = models.JSONField()
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    reason = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]

@@ -47,6 +47,7 @@ from livret.support.services import NewRequest
 from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
+from livret.web.errors import add_service_error, run_action
 
 CLOCK_LABELS = {
     "pickup": _("Prise en charge"),
@@ -116,16 +117,6 @@ def clocks_of(
     return out
 
 
-def _done(
-    request: HttpRequest, number: str, error: ServiceError | None = None, ok: str = ""
-) -> HttpResponse:
-    if error is not None:
-        messages.error(request, error.message)
-    elif ok:
-        messages.success(request, ok)
-    return redirect("request-detail", number=number)
-
-
 # --------------------------------------------------------------------------- portal
 
 
@@ -162,12 +153,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
             menu_path=data["menu_path"],
             priority=data["priority"],
         )
+        files = [(upload.name, upload.read()) for upload in data["attachments"]]
         try:
-            created = services.file_request(filer=request.user, contract=contract, new=new)
-            for upload in data["attachments"]:
-                services.add_attachment(created, request.user, upload.name, upload.read())
+            created = services.file_request(
+                filer=request.user, contract=contract, new=new, attachments=files
+            )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_service_error(form, error)  # a refused file: nothing filed, the text kept
         else:
             messages.success(
                 request,
@@ -273,11 +265,7 @@ def request_action(request: HttpRequest, number: str, action: str) -> HttpRespon
     if action not in actions:
         raise Http404()
     run, ok = actions[action]
-    try:
-        run()
-    except ServiceError as error:
-        return _done(request, number, error)
-    return _done(request, number, ok=ok)
+    return run_action(request, run, ok, "request-detail", number=number)
 
 
 def _qualify(item: Request, user: Any, request: HttpRequest) -> Any:
@@ -460,7 +448,7 @@ def phone_request(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except ServiceError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request, gettext("Appel enregistré sur la demande %(n)s.") % {"n": item.number}

@@ -6,7 +6,7 @@ import pytest
 
 from livret.accounts import services as accounts
 from livret.accounts.models import ApiToken
-from livret.support.models import OutgoingMail
+from livret.mail.models import OutgoingMail
 from livret.tenants.models import Membership
 
 pytestmark = pytest.mark.django_db

@@ -22,6 +22,7 @@ from django.test import Client
 from livret.accounts.models import ApiToken
 from livret.accounts.services import create_token, revoke_token
 from livret.core import sla
+from livret.mail.models import OutgoingMail
 from livret.support import services
 from livret.support.models import Request, State
 from livret.support.services import NewRequest
@@ -409,7 +410,7 @@ def test_it_files_a_request_with_channel_api_and_an_acknowledgement(api, persona
     assert created["deadlines"]["pickup"] == "2026-11-19T16:30:00Z"
     assert [e["kind"] for e in created["events"]] == ["registered"]
     stored = Request.objects.get(number=created["number"])
-    assert stored.mails.filter(reason="acknowledgement").exists()
+    assert OutgoingMail.objects.filter(thread=stored.number, reason="acknowledgement").exists()
 
 
 @pytest.mark.parametrize(
@@ -705,13 +706,13 @@ def test_it_serves_uploaded_html_as_an_octet_stream_download(api, personas) -> N
     assert [a["id"] for a in detail["attachments"]] == [created["id"]]
 
 
-def test_it_refuses_empty_missing_and_too_large_files(api, personas, monkeypatch) -> None:
+def test_it_refuses_empty_missing_and_too_large_files(api, personas, settings) -> None:
     request = file_a(personas)
     error = assert_error(upload(api, request.number, "user_a", "vide.pdf", b""), 400, "invalid")
     assert error["field"] == "file"
     missing = api.call("post", f"/requests/{request.number}/attachments", "user_a", files={})
     assert "file" in assert_error(missing, 422, "invalid")["message"]
-    monkeypatch.setenv("LIVRET_MAX_ATTACHMENT_MB", "0")
+    settings.MAX_ATTACHMENT_BYTES = 0
     error = assert_error(upload(api, request.number, "user_a", "a.pdf", PDF), 400, "too-large")
     assert error["field"] == "file"
     assert not request.attachments.exists()

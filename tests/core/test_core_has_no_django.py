@@ -1,23 +1,16 @@
 """DESIGN: the core decides, Django records — nothing under livret.core imports Django."""
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import imported_modules
 
 CORE = Path(__file__).resolve().parents[2] / "livret" / "core"
 
 
 def test_it_has_no_django_import_statement_in_core() -> None:
-    offenders = []
-    for file in CORE.rglob("*.py"):
-        for node in ast.walk(ast.parse(file.read_text(), str(file))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [f"{file.name}: {n}" for n in names if n.split(".")[0] == "django"]
+    offenders = [f"{f}: {m}" for f, m in imported_modules(CORE) if m.split(".")[0] == "django"]
     assert offenders == []
 
 

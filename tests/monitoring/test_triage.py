@@ -9,9 +9,10 @@ import time_machine
 from django.utils import timezone
 
 from livret.errors import NotAllowed
+from livret.mail.models import OutgoingMail
 from livret.monitoring import jobs, triage
 from livret.monitoring.models import ImpactSetting, MonitoringAlert, PhoneCallTask
-from livret.support.models import Comment, OutgoingMail, Request
+from livret.support.models import Comment, Request
 from livret.tenants.models import Client
 from tests.monitoring.sites_fixtures import firing_alert, preventcare_site
 

@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from livret.mail.models import OutgoingMail
+from livret.mail.outbox import send_pending
 from livret.status import services as status
 from livret.statuspage.models import Delivery, Subscription
 from livret.statuspage.notify import deliver_due, fan_out
-from livret.support.mailer import send_pending
-from livret.support.models import OutgoingMail
 from tests.statuspage.conftest import at
 
 pytestmark = pytest.mark.django_db

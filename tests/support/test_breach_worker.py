@@ -23,10 +23,12 @@ import pytest
 from livret.core import sla
 from livret.core.calendar import to_us
 from livret.core.offer import load_offer_text, load_preset
+from livret.errors import ServiceError
+from livret.mail.models import OutgoingMail
 from livret.ops.worker import installed_jobs
 from livret.support import jobs, services
-from livret.support.models import OutgoingMail, Request, RequestEvent, SlaAlert
-from livret.support.services import NewRequest
+from livret.support.models import Request, RequestEvent, SlaAlert
+from livret.support.services import NewRequest, clocks
 from tests.conftest import run_livret
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,9 +48,9 @@ def anomaly(priority: str = "critical") -> NewRequest:
 @pytest.fixture(autouse=True)
 def _fresh_policies():  # type: ignore[no-untyped-def]
     # services caches policies by offer-version pk; rolled-back tests reuse pks on SQLite
-    services._policy_for_version.cache_clear()
+    clocks._policy_for_version.cache_clear()
     yield
-    services._policy_for_version.cache_clear()
+    clocks._policy_for_version.cache_clear()
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def lead(db):  # type: ignore[no-untyped-def]
 
 def alert_mails(request: Request) -> list[OutgoingMail]:
     return list(
-        OutgoingMail.objects.filter(request=request, reason__startswith="sla-").order_by("pk")
+        OutgoingMail.objects.filter(thread=request.number, reason__startswith="sla-").order_by("pk")
     )
 
 
@@ -241,7 +243,7 @@ def test_it_loses_nothing_when_the_worker_fails_before_its_commit(
         new=anomaly("critical"),
         at=at("2026-11-19 10:00"),
     )
-    real = services._queue_alert_mail
+    real = clocks._queue_alert_mail
     calls = []
 
     def crash_first(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -250,7 +252,7 @@ def test_it_loses_nothing_when_the_worker_fails_before_its_commit(
             raise RuntimeError("worker killed while queueing the mail")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_queue_alert_mail", crash_first)
+    monkeypatch.setattr(clocks, "_queue_alert_mail", crash_first)
     now = at("2026-11-19 14:30")
     assert jobs.scan_breaches(now) == 0
     # the transaction was rolled back as a whole: no alert, no audit event, no mail
@@ -302,7 +304,8 @@ from livret.cli import setup_django
 setup_django()
 from django.core.management import call_command
 from livret.support import jobs, services
-from livret.support.models import OutgoingMail, RequestEvent, SlaAlert
+from livret.mail.models import OutgoingMail
+from livret.support.models import RequestEvent, SlaAlert
 
 mode = sys.argv[1]
 if mode == "setup":
@@ -330,7 +333,7 @@ elif mode in ("scan", "crash"):
     if mode == "crash":
         def killed(*args, **kwargs):
             os._exit(137)  # like SIGKILL: no rollback code runs, the connection just drops
-        services._queue_alert_mail = killed
+        services.clocks._queue_alert_mail = killed
     print("ready", flush=True)
     go = sys.argv[3] if len(sys.argv) > 3 else None
     while go and not os.path.exists(go):
@@ -340,7 +343,7 @@ elif mode == "count":
     print(json.dumps({
         "alerts": sorted(SlaAlert.objects.values_list("request_id", "clock", "level")),
         "mails": sorted(OutgoingMail.objects.filter(reason__startswith="sla-")
-                        .values_list("request_id", "reason")),
+                        .values_list("thread", "reason")),
         "mail_to": sorted({tuple(m) for m in OutgoingMail.objects.filter(
             reason__startswith="sla-").values_list("to", flat=True)}),
         "events": RequestEvent.objects.filter(kind__startswith="sla-").count(),
@@ -613,7 +616,7 @@ def test_it_recomputes_every_open_request_as_the_service_functions_do(personas, 
             if steps > 5:
                 t += timedelta(hours=4)
                 r = services.reject(r, personas.user_a, "Toujours en erreur", at=t)
-        except services.ServiceError:
+        except ServiceError:
             pass
     now = at("2026-10-01 12:00")
     jobs.scan_breaches(at("2026-06-01 12:00"))  # some alerts already sent

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from livret.mail.models import OutgoingMail
 from livret.support import services
 from livret.support.services import NewRequest
 from livret.tenants.services import create_contract
@@ -61,7 +62,7 @@ def test_it_flags_out_of_scope_work_as_billable_and_records_the_proposal(persona
         request, personas.technician, service="settings", description="Une demi-journée", credits=2
     )
     assert proposal.credits == 2
-    assert request.mails.filter(reason="proposal").exists()
+    assert OutgoingMail.objects.filter(thread=request.number, reason="proposal").exists()
 
 
 def test_it_gives_no_pickup_clock_to_customer_service_requests(personas) -> None:

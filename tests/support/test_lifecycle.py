@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from livret.errors import NotAllowed, ServiceError, WrongState
+from livret.mail.models import OutgoingMail
 from livret.support import services
-from livret.support.models import OutgoingMail, State
+from livret.support.models import State
 from livret.support.services import NewRequest
 
 pytestmark = pytest.mark.django_db

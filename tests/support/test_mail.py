@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.controller import Controller
 
+from livret.mail.models import OutgoingMail
+from livret.mail.outbox import MAX_ATTEMPTS, send_pending
 from livret.support import services
-from livret.support.mailer import MAX_ATTEMPTS, send_pending
 from livret.support.mailgate import REFUSAL_SUBJECT, ingest, strip_quoted
-from livret.support.models import Attachment, Comment, OutgoingMail, Request, State
+from livret.support.models import Attachment, Comment, Request, State
 from livret.support.services import NewRequest
 from tests.conftest import run_livret
 
@@ -77,7 +78,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def smtp(settings, monkeypatch) -> Any:
+def smtp(settings) -> Any:
     """A real SMTP server on 127.0.0.1; Django's SMTP backend points at it."""
     server = SmtpServer(_free_port())
     server.start()
@@ -89,7 +90,7 @@ def smtp(settings, monkeypatch) -> Any:
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_TIMEOUT = 5
     settings.DEFAULT_FROM_EMAIL = "Support Quadra <support@editeur.test>"
-    monkeypatch.setenv("LIVRET_MAIL_GATE_ADDRESS", "demandes@editeur.test")
+    settings.MAIL_GATE_ADDRESS = "demandes@editeur.test"
     yield server
     server.stop()
 
@@ -250,7 +251,7 @@ def test_it_reclaims_a_mail_left_sending_by_a_dead_worker(personas, smtp) -> Non
     now = datetime.now(tz=PARIS)
     stuck = OutgoingMail.objects.get()
     recent = OutgoingMail.objects.create(
-        request=request,
+        thread=request.number,
         to=["user-a@client-a.test"],
         subject=f"[{request.number}] En cours d'envoi",
         body="…",
@@ -274,7 +275,7 @@ def test_it_reclaims_a_mail_left_sending_by_a_dead_worker(personas, smtp) -> Non
 def test_it_fails_a_row_that_cannot_be_a_message_and_sends_the_others(personas, smtp) -> None:
     request = file(personas)
     broken = OutgoingMail.objects.create(
-        request=request,
+        thread=request.number,
         to=["user-a@client-a.test"],
         subject="Objet\nBcc: victime@ailleurs.test",  # header injection: never sent
         body="…",

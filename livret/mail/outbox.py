@@ -1,8 +1,9 @@
 """Send the mail outbox (SPEC REQ-1: acknowledgement of receipt; state changes and replies).
 
-Service functions queue :class:`~livret.support.models.OutgoingMail` rows in the transaction of
-the change; :func:`send_pending` (a worker job, or ``livret mail send-pending``) sends them
-through Django's SMTP backend. Delivery is *at least once*:
+Service functions queue :class:`~livret.mail.models.OutgoingMail` rows in the transaction of
+the change (:func:`livret.mail.services.queue_mail`); :func:`send_pending` (a worker job, or
+``livret mail send-pending``) sends them through Django's SMTP backend. Delivery is *at least
+once*:
 
 - a row is claimed with a compare-and-swap update (``pending`` → ``sending``), so two workers
   never send the same row at the same time;
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import smtplib
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -31,7 +31,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db.models import F, Q
 
-from livret.support.models import OutgoingMail
+from livret.mail.models import OutgoingMail
 
 log = logging.getLogger("livret.mail")
 
@@ -43,6 +43,11 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 60, 60, 60)]
 # A row left in "sending" longer than this belongs to a worker that died mid-send.
 STUCK_AFTER = timedelta(minutes=10)
 SMTP_TIMEOUT = 30
+# The mail that opens a thread: its Message-ID is the one every later mail of the thread
+# refers to (a request's acknowledgement of receipt, SPEC REQ-1).
+THREAD_ROOT_REASON = "acknowledgement"
+# Mails that answer a message (RFC 3834 "auto-replied"; the others are "auto-generated").
+AUTO_REPLY_REASONS = frozenset({"refusal"})
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -51,8 +56,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def gate_address() -> str:
-    """LIVRET_MAIL_GATE_ADDRESS: where clients' replies go (empty: no Reply-To)."""
-    return os.environ.get("LIVRET_MAIL_GATE_ADDRESS", "").strip()
+    """Where clients' replies go (``LIVRET_MAIL_GATE_ADDRESS``; empty: no Reply-To)."""
+    return str(settings.MAIL_GATE_ADDRESS)
 
 
 def _mail_domain() -> str:
@@ -60,24 +65,24 @@ def _mail_domain() -> str:
     return address.rpartition("@")[2] or "livret.invalid"
 
 
-def thread_root_id(number: str) -> str:
-    """The Message-ID every mail of a request refers to (the acknowledgement's own id)."""
-    return f"<{number}@{_mail_domain()}>"
+def thread_root_id(thread: str) -> str:
+    """The Message-ID every mail of a thread refers to (the acknowledgement's own id)."""
+    return f"<{thread}@{_mail_domain()}>"
 
 
 def _headers(mail: OutgoingMail) -> dict[str, str]:
     domain = _mail_domain()
     # RFC 3834: machines (out-of-office replies, the mail gate) must not answer automatically.
-    headers = {"Auto-Submitted": "auto-replied" if mail.reason == "refusal" else "auto-generated"}
-    number = mail.request.number if mail.request_id and mail.request else None
-    if number:
-        root = thread_root_id(number)
-        headers["X-Livret-Request"] = number
-        if mail.reason == "acknowledgement":
+    auto = "auto-replied" if mail.reason in AUTO_REPLY_REASONS else "auto-generated"
+    headers = {"Auto-Submitted": auto}
+    if mail.thread:
+        root = thread_root_id(mail.thread)
+        headers["X-Livret-Request"] = mail.thread
+        if mail.reason == THREAD_ROOT_REASON:
             headers["Message-ID"] = root
         else:
             # Stable across retries: a duplicate send carries the same id.
-            headers["Message-ID"] = f"<{number}.{mail.pk}@{domain}>"
+            headers["Message-ID"] = f"<{mail.thread}.{mail.pk}@{domain}>"
             headers["In-Reply-To"] = root
             headers["References"] = root
     else:
@@ -86,7 +91,7 @@ def _headers(mail: OutgoingMail) -> dict[str, str]:
 
 
 def build_message(mail: OutgoingMail, connection: BaseEmailBackend | None = None) -> EmailMessage:
-    """The e-mail of an outbox row: French plain text, threaded by request number."""
+    """The e-mail of an outbox row: French plain text, threaded by its ``thread``."""
     gate = gate_address()
     return EmailMessage(
         subject=mail.subject,
@@ -178,7 +183,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
         for pk, status, claimed_at, attempts in _candidates(now, limit):
             if not _claim(pk, status, claimed_at, attempts, now):
                 continue
-            mail = OutgoingMail.objects.select_related("request").get(pk=pk)
+            mail = OutgoingMail.objects.get(pk=pk)
             try:
                 if connection is None:
                     timeout = settings.EMAIL_TIMEOUT or SMTP_TIMEOUT
@@ -207,7 +212,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
 
 
 def run_outbox(now: datetime) -> None:
-    """The ``mail`` worker job (declared in ``livret.support.jobs.JOBS``)."""
+    """The worker job ``mail`` (``livret.mail.jobs``)."""
     send_pending(now)
 
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MailConfig(AppConfig):
+    name = "livret.mail"
+    verbose_name = "Courriels sortants"

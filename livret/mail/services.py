@@ -1,0 +1,59 @@
+"""Queue an outgoing mail: the one way every app writes to the outbox (docs/decisions/0007)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from livret.errors import ServiceError
+from livret.mail.models import OutgoingMail
+
+
+def is_address(address: str) -> bool:
+    """A well-formed e-mail address (``name@domain.tld``, no display name)."""
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def queue_mail(
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    reason: str,
+    thread: str | None = None,
+    now: datetime | None = None,
+) -> OutgoingMail:
+    """Write a ``pending`` outbox row; the worker's ``mail`` job sends it (``livret.mail.outbox``).
+
+    Call it inside the transaction of the change the mail reports: the row is written
+    atomically with that change, so a change that rolls back sends nothing, and nothing is sent
+    before the commit (the sender reads committed rows only). ``reason`` says why the mail
+    exists (``acknowledgement``, ``refusal``, ``sla-warning``…); ``thread`` (a request number)
+    gives the mail its conversation's threading headers. ``now`` is the row's creation time
+    (default: now).
+
+    Raises ServiceError (field ``to``) when there is no recipient or one is not a well-formed
+    address.
+    """
+    if not to:
+        raise ServiceError("invalid", "Destinataires : au moins une adresse requise", field="to")
+    for address in to:
+        if not is_address(address):
+            raise ServiceError(
+                "invalid", f"Destinataires : adresse mal formée « {address} »", field="to"
+            )
+    return OutgoingMail.objects.create(
+        thread=thread or "",
+        to=list(to),
+        subject=subject,
+        body=body,
+        reason=reason,
+        created_at=now or timezone.now(),
+    )

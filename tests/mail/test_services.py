@@ -1,0 +1,70 @@
+"""queue_mail: the one way into the outbox (docs/decisions/0007), and the mail app's layer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from livret.errors import ServiceError
+from livret.mail.models import OutgoingMail
+from livret.mail.outbox import build_message
+from livret.mail.services import queue_mail
+from tests.conftest import imported_modules
+
+MAIL_APP = Path(__file__).resolve().parents[2] / "livret" / "mail"
+NOW = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_it_queues_a_pending_row_with_its_thread() -> None:
+    to = ["user-a@client-a.test"]
+    mail = queue_mail(to, "Objet", "Texte", reason="state", thread="DEM-2026-000042", now=NOW)
+    stored = OutgoingMail.objects.get()
+    assert stored == mail
+    assert (stored.to, stored.subject, stored.body) == (to, "Objet", "Texte")
+    assert (stored.reason, stored.thread, stored.status) == ("state", "DEM-2026-000042", "pending")
+    assert (stored.attempts, stored.created_at) == (0, NOW)
+
+
+@pytest.mark.django_db
+def test_it_threads_a_mail_by_its_thread_and_leaves_the_others_alone() -> None:
+    threaded = queue_mail(["a@client-a.test"], "S", "B", reason="state", thread="DEM-2026-000042")
+    alone = queue_mail(["a@client-a.test"], "S", "B", reason="password-reset")
+    headers = build_message(threaded).extra_headers
+    assert headers["X-Livret-Request"] == "DEM-2026-000042"
+    assert headers["In-Reply-To"].startswith("<DEM-2026-000042@")
+    assert alone.thread == ""
+    assert "In-Reply-To" not in build_message(alone).extra_headers
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("to", [[], ["sans-arobase"], ["a@client-a.test", "a@b@c.test"], [""]])
+def test_it_refuses_missing_or_malformed_recipients(to: list[str]) -> None:
+    with pytest.raises(ServiceError) as refused:
+        queue_mail(to, "Objet", "Texte", reason="state")
+    assert (refused.value.code, refused.value.field) == ("invalid", "to")
+    assert not OutgoingMail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_writes_nothing_when_the_callers_transaction_rolls_back() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_mail(["a@client-a.test"], "Objet", "Texte", reason="state")
+        raise RuntimeError("the change failed")
+    assert not OutgoingMail.objects.exists()
+
+
+def test_it_imports_no_domain_app_in_the_mail_app() -> None:
+    """The mail app is a base layer: the apps that send mail import it, never the reverse."""
+    allowed = {"livret.errors", "livret.ops.worker"}
+    offenders = [
+        f"{file}: {module}"
+        for file, module in imported_modules(MAIL_APP)
+        if module.startswith("livret.")
+        and not module.startswith("livret.mail")
+        and module not in allowed
+    ]
+    assert offenders == []
