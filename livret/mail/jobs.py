@@ -1,4 +1,4 @@
-"""Background jobs of this app, for the worker (livret.ops.worker).
+"""Background jobs of this app (:data:`JOBS`, collected by the worker, ``livret.ops.worker``).
 
 * ``mail`` (every 5 s): send the due outbox rows (:func:`livret.mail.outbox.run_outbox`).
 """
@@ -8,4 +8,4 @@ from __future__ import annotations
 from livret.mail.outbox import run_outbox
 from livret.ops.worker import Job
 
-JOBS = [Job("mail", 5, run_outbox)]
+JOBS: list[Job] = [Job("mail", 5, run_outbox)]

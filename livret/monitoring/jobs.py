@@ -1,5 +1,7 @@
-"""Background jobs of this app, registered in the worker (livret.ops.worker.JOBS).
+"""Background jobs of this app (:data:`JOBS`, collected by the worker, ``livret.ops.worker``).
 
+* ``monitoring-escalation`` (every 30 s): MON-3 major alerts whose level-1 diagnosis was not
+  established within its time (1 hour) move to level 2 (:func:`escalate_due`).
 * ``monitoring-checks`` (every 30 s): the scheduled part of the rule engine (MON-2) — daily
   free-space checks at 03:00, event-log and services checks, missing heartbeats (none within
   1 h + 5 min of the previous one → major alert), re-alerts and stale pending alerts. Each
@@ -16,7 +18,8 @@ scan's condition (``pk = … AND next_check_at <= now``) — ``SELECT … FOR UP
 PostgreSQL, so a second worker skips a server the first one (or an ingesting request) holds; on
 SQLite the transaction is IMMEDIATE, so writers take turns and the second one finds the column
 already moved past ``now`` (a compare-and-swap). A server or job that raises is logged and
-pushed :data:`RETRY_AFTER` later so that it cannot block the queue.
+pushed :data:`RETRY_AFTER` later so that it cannot block the queue (one loop for every scan,
+:func:`livret.ops.scan.scan`). An escalation is claimed by a compare-and-swap update instead.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 
-from livret.monitoring import evaluation
-from livret.monitoring.models import BackupJob, IngestedBatch, Sample, Server
+from livret.monitoring import evaluation, triage
+from livret.monitoring.models import BackupJob, IngestedBatch, MonitoringAlert, Sample, Server
+from livret.ops.scan import scan
+from livret.ops.worker import Job
 
 log = logging.getLogger("livret.monitoring.jobs")
 
@@ -73,15 +78,15 @@ def check_server(pk: int, now: datetime) -> int:
 
 def scan_checks(now: datetime) -> int:
     """Advance every due server (MON-2 scheduled checks); how many alerts fired."""
-    fired = 0
-    for pk in due_servers(now, LIMIT):
-        try:
-            fired += check_server(pk, now)
-        except Exception:
-            log.exception("server %s: scheduled monitoring checks failed; retried later", pk)
-            Server.objects.filter(pk=pk, next_check_at__lte=now).update(
-                next_check_at=now + RETRY_AFTER
-            )
+    fired = scan(
+        due_servers(now, LIMIT),
+        lambda pk: check_server(pk, now),
+        lambda pk: Server.objects.filter(pk=pk, next_check_at__lte=now).update(
+            next_check_at=now + RETRY_AFTER
+        ),
+        log=log,
+        failure="server %s: scheduled monitoring checks failed; retried later",
+    )
     if fired:
         log.info("scheduled monitoring checks: %d alert(s) fired", fired)
     return fired
@@ -97,28 +102,84 @@ def schedule_new_jobs(now: datetime) -> None:
         job.save(update_fields=["next_due_at"])
 
 
+def check_backup(pk: int, now: datetime) -> int:
+    """Check one backup job if it is still due (MON-2); how many alerts were raised."""
+    with transaction.atomic():
+        query = BackupJob.objects.filter(pk=pk, next_due_at__lte=now)
+        job = _skip_locked(query).select_related("server").first()
+        if job is None:
+            return 0  # another worker has it, or it is no longer due
+        job.server = evaluation.lock_server(job.server_id)
+        return len(evaluation.check_backup_job(job, now))
+
+
 def scan_backups(now: datetime) -> int:
     """MON-2 backup results not received by their due time; how many alerts were raised."""
     schedule_new_jobs(now)
-    raised = 0
     due = BackupJob.objects.filter(next_due_at__lte=now).order_by("next_due_at")
-    for pk in list(due.values_list("pk", flat=True)[:LIMIT]):
-        try:
-            with transaction.atomic():
-                query = BackupJob.objects.filter(pk=pk, next_due_at__lte=now)
-                job = _skip_locked(query).select_related("server").first()
-                if job is None:
-                    continue
-                job.server = evaluation.lock_server(job.server_id)
-                raised += len(evaluation.check_backup_job(job, now))
-        except Exception:
-            log.exception("backup job %s: due check failed; retried later", pk)
-            BackupJob.objects.filter(pk=pk, next_due_at__lte=now).update(
-                next_due_at=now + RETRY_AFTER
-            )
+    raised = scan(
+        list(due.values_list("pk", flat=True)[:LIMIT]),
+        lambda pk: check_backup(pk, now),
+        lambda pk: BackupJob.objects.filter(pk=pk, next_due_at__lte=now).update(
+            next_due_at=now + RETRY_AFTER
+        ),
+        log=log,
+        failure="backup job %s: due check failed; retried later",
+    )
     if raised:
         log.info("backups not received: %d alert(s)", raised)
     return raised
+
+
+# --------------------------------------------------------------------------- escalation
+
+
+def due_escalations(now: datetime, limit: int = LIMIT) -> list[int]:
+    """Alerts whose level-1 diagnosis time ran out, earliest first (one query on the partial
+    index ``alert_diagnosis_due``)."""
+    query = (
+        MonitoringAlert.objects.filter(diagnosis_due_at__lte=now, escalated_at__isnull=True)
+        .order_by("diagnosis_due_at")
+        .values_list("pk", flat=True)
+    )
+    return list(query[:limit])
+
+
+def escalate_one(pk: int, now: datetime) -> int:
+    """Escalate one alert if it is still due: 1 if this call did it, else 0.
+
+    The alert is claimed by a compare-and-swap update (still due, not yet escalated), so two
+    workers never escalate it twice; its note and mails are written in the same transaction.
+    """
+    with transaction.atomic():
+        claimed = MonitoringAlert.objects.filter(
+            pk=pk, diagnosis_due_at__lte=now, escalated_at__isnull=True
+        ).update(escalated_at=now, level=2)
+        if not claimed:
+            return 0
+        triage.notify_escalation(
+            MonitoringAlert.objects.select_related("server__site__client", "request").get(pk=pk),
+            now,
+        )
+        return 1
+
+
+def escalate_due(now: datetime, limit: int = LIMIT) -> int:
+    """MON-3: move to level 2 every alert whose 1-hour level-1 diagnosis ran out; return how many.
+
+    An alert whose escalation fails stays due (its timer is the client's, not moved) and is
+    tried again at the next run.
+    """
+    escalated = scan(
+        due_escalations(now, limit),
+        lambda pk: escalate_one(pk, now),
+        None,
+        log=log,
+        failure="alert %s: escalation failed; retried at the next run",
+    )
+    if escalated:
+        log.info("escalated %d alert(s) to level 2", escalated)
+    return escalated
 
 
 # --------------------------------------------------------------------------- retention
@@ -157,16 +218,14 @@ def run_purge(now: datetime) -> None:
     purge(now)
 
 
-def register_jobs() -> None:
-    """Add this app's jobs to the worker once."""
-    from livret.monitoring.triage import register_triage_jobs
-    from livret.ops.worker import JOBS, Job
+def run_escalation(now: datetime) -> None:
+    """The ``monitoring-escalation`` job: :func:`escalate_due` at the worker's clock."""
+    escalate_due(now)
 
-    register_triage_jobs()  # MON-3 escalation (livret.monitoring.triage)
-    for job in (
-        Job("monitoring-checks", 30.0, run_checks),
-        Job("monitoring-backups", 60.0, run_backups),
-        Job("monitoring-purge", 3600.0, run_purge),
-    ):
-        if not any(known.name == job.name for known in JOBS):
-            JOBS.append(job)
+
+JOBS: list[Job] = [
+    Job("monitoring-escalation", 30, run_escalation),
+    Job("monitoring-checks", 30.0, run_checks),
+    Job("monitoring-backups", 60.0, run_backups),
+    Job("monitoring-purge", 3600.0, run_purge),
+]

@@ -1,21 +1,15 @@
-"""MON-3: each firing alert is triaged by impact into mails, support requests, calls, escalations.
+"""MON-3 actions on alerts: triage, folding, resolution, impact changes, calls, escalation.
 
-Impact
+Triage
 ------
-An alert's impact is, in this order: the operators' override for its rule on its server, their
-override for the rule on every server (:class:`~livret.monitoring.models.ImpactSetting`), the
-impact its source gave (the engine copies the rule's default; Alertmanager's ``severity``
-label), and last the rule's default in the offer (``livret.core.monitoring_rules``).
-
-What each impact does comes from the offer's ``monitoring.triage`` levels (offers are data):
-
-* ``none`` (acknowledge): the alert is acknowledged, nothing else;
-* ``minor-moderate`` (mail-or-call): the client's contacts get a mail with instructions, the
-  monitoring team a notice (a technician may call instead);
-* ``significant`` (open-request, mail-client): a support request is opened and the client told;
-* ``major-extended`` (open-request, phone-call): a request, a phone-call task for the team and
-  a level-1 diagnosis timer (``level1_diagnosis_max``, 1 hour) counted from the firing
-  instant; when it runs out, :func:`escalate_due` moves the alert to level 2.
+Each firing alert is triaged once by impact into mails, support requests, phone calls and a
+level-1 diagnosis timer. The decisions (which impact, what it calls for, when the timer ends)
+are the core's (:mod:`livret.core.triage`); this module reads what they need — the operators'
+overrides (:class:`~livret.monitoring.models.ImpactSetting`), the alert, the offer — and does
+what they say: acknowledge, mail the client's contacts and the team, open the support request,
+create the phone-call task. When the timer runs out, the worker's ``monitoring-escalation`` job
+(:func:`livret.monitoring.jobs.escalate_due`) moves the alert to level 2 and
+:func:`notify_escalation` tells the request and the level-2 team.
 
 Which contract (reading of P art. 3.2)
 --------------------------------------
@@ -43,9 +37,7 @@ by the worker after commit.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -55,8 +47,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from livret.core.monitoring_rules import HEARTBEAT_METRIC, RuleError, rules_from_offer, timer
+from livret.core.monitoring_rules import IMPACTS
 from livret.core.offer.schema import Offer
+from livret.core.triage import (
+    decide_impact,
+    diagnosis_due,
+    instructions_for,
+    offer_rule,
+    offer_rules,
+    request_priority,
+    triage_plan,
+)
 from livret.errors import ServiceError
 from livret.mail.services import queue_mail
 from livret.monitoring.models import (
@@ -72,106 +73,12 @@ from livret.support.services import NewRequest
 from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract, Membership, Role
 
-log = logging.getLogger("livret.monitoring.triage")
-
-IMPACTS: tuple[str, ...] = ("none", "minor-moderate", "significant", "major-extended")
 SYSTEM_USERNAME = "prevent-care"
-# MON-3 as the SPEC states it, for an offer that lists no triage levels.
-DEFAULT_ACTIONS: dict[str, tuple[str, ...]] = {
-    "none": ("acknowledge",),
-    "minor-moderate": ("mail-or-call",),
-    "significant": ("open-request", "mail-client"),
-    "major-extended": ("open-request", "phone-call"),
-}
-DEFAULT_LEVEL1 = timedelta(hours=1)
-# The request's priority sets the support contract's pickup deadline (Q: critical 4 h, high 6 h).
-PRIORITY = {"significant": "high", "major-extended": "critical"}
-# What the client can do at once, per rule; the team completes it by mail or phone.
-INSTRUCTIONS = {
-    "disk-free": "Libérez de l'espace disque (corbeille, fichiers temporaires, anciens exports).",
-    "disk-busy": "Évitez les traitements lourds sur ce serveur jusqu'à notre retour.",
-    "disk-queue": "Évitez les traitements lourds sur ce serveur jusqu'à notre retour.",
-    "cpu": "Fermez les traitements lourds inutiles sur ce serveur.",
-    "memory-committed": "Fermez les applications et sessions inutiles sur ce serveur.",
-    "pagefile": "Fermez les applications et sessions inutiles sur ce serveur.",
-    "services": "Ne redémarrez pas le serveur avant notre appel.",
-    "backup": "Vérifiez que le support de sauvegarde est branché et disponible.",
-    "latency": "Vérifiez le lien internet du site et le routeur.",
-    "vpn": "Vérifiez le lien internet du site et le routeur.",
-    "hardware": "Vérifiez les voyants du serveur et ne l'éteignez pas avant notre appel.",
-    HEARTBEAT_METRIC: "Vérifiez que le serveur est allumé et que le site a accès à internet.",
-}
-GENERIC_INSTRUCTIONS = "Aucune action n'est requise de votre part pour l'instant."
-# Alerts raised under a rule id of their own that belong to one rule of the offer: the backup
-# alerts of the ingestion and of the worker (``livret.monitoring.evaluation``) are the offer's
-# ``backup`` rule (MON-2: failed, incomplete, cancelled or not received).
-RULE_FAMILY = {"backup-missing": "backup", "backup-failed": "backup"}
-
-
-def offer_rule(rule: str) -> str:
-    """The offer's rule id an alert's rule belongs to (``backup-failed`` → ``backup``)."""
-    return RULE_FAMILY.get(rule, rule)
-
-
-def instructions_for(rule: str) -> str:
-    """MON-3 minor/moderate: what the client can do at once for an alert of ``rule``."""
-    return INSTRUCTIONS.get(rule) or INSTRUCTIONS.get(offer_rule(rule), GENERIC_INSTRUCTIONS)
-
-
-# --------------------------------------------------------------------------- pure decisions
-
-
-def decide_impact(
-    server_override: str | None,
-    global_override: str | None,
-    source_impact: str | None,
-    rule_default: str | None,
-) -> str:
-    """MON-3: the first impact given, from the most specific to the offer's default."""
-    for impact in (server_override, global_override, source_impact, rule_default):
-        if impact is not None and impact in IMPACTS:
-            return impact
-    return "minor-moderate"
-
-
-@dataclass(frozen=True)
-class TriagePlan:
-    """What the monitoring team does for one impact (the offer's ``monitoring.triage``)."""
-
-    actions: tuple[str, ...]
-    level1: timedelta | None
-
-
-def triage_plan(offer: Offer, impact: str) -> TriagePlan:
-    """The offer's actions for ``impact`` (SPEC MON-3 when the offer lists none)."""
-    levels = offer.monitoring.triage if offer.monitoring else []
-    for level in levels:
-        if level.id == impact:
-            level1 = (
-                timer(level.level1_diagnosis_max, f"triage {impact}")
-                if level.level1_diagnosis_max
-                else None
-            )
-            if "phone-call" in level.actions and level1 is None:
-                level1 = DEFAULT_LEVEL1
-            return TriagePlan(tuple(level.actions), level1)
-    actions = DEFAULT_ACTIONS.get(impact, DEFAULT_ACTIONS["minor-moderate"])
-    return TriagePlan(actions, DEFAULT_LEVEL1 if "phone-call" in actions else None)
 
 
 def rule_defaults(offer: Offer) -> dict[str, tuple[str, str]]:
     """Rule id -> (label, default impact) for the offer's rules and its heartbeat (MON-2)."""
-    if offer.monitoring is None:
-        return {}
-    try:
-        rules = {r.id: (r.label, r.impact) for r in rules_from_offer(offer)}
-    except RuleError:
-        rules = {r.id: (r.label, r.impact) for r in offer.monitoring.rules}
-    rules[HEARTBEAT_METRIC] = (
-        _("Battement de cœur manquant (serveur ou lien coupé)"),
-        offer.monitoring.heartbeat.impact,
-    )
-    return rules
+    return offer_rules(offer, _("Battement de cœur manquant (serveur ou lien coupé)"))
 
 
 # --------------------------------------------------------------------------- who is told
@@ -418,8 +325,9 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
         )
     if "phone-call" in plan.actions and not alert.calls.exists():
         PhoneCallTask.objects.create(alert=alert, created_at=now)
-        if alert.diagnosis_due_at is None and alert.escalated_at is None and plan.level1:
-            alert.diagnosis_due_at = timer_from + plan.level1  # MON-3: level 1, at most 1 h
+        alert.diagnosis_due_at = diagnosis_due(  # MON-3: level 1, at most 1 h
+            plan, timer_from, alert.diagnosis_due_at, escalated=alert.escalated_at is not None
+        )
         due = (
             timezone.localtime(alert.diagnosis_due_at).strftime("%H:%M")
             if alert.diagnosis_due_at
@@ -462,7 +370,7 @@ def _open_request(alert: MonitoringAlert, contacts: list[Any], now: datetime) ->
             "at": f"{timezone.localtime(alert.firing_at or now):%d/%m/%Y %H:%M}",
         },
         error_messages=alert.summary,
-        priority=PRIORITY.get(alert.impact, "moderate"),
+        priority=request_priority(alert.impact),
     )
     return support.file_request(
         filer=filer,
@@ -587,50 +495,12 @@ def diagnosis_done(actor: Any, alert: MonitoringAlert, text: str, now: datetime)
         )
 
 
-# --------------------------------------------------------------------------- escalation job
+# --------------------------------------------------------------------------- escalation
 
 
-def due_escalations(now: datetime, limit: int = 500) -> list[int]:
-    """Alerts whose level-1 diagnosis time ran out, earliest first (one query on the partial
-    index ``alert_diagnosis_due``)."""
-    query = (
-        MonitoringAlert.objects.filter(diagnosis_due_at__lte=now, escalated_at__isnull=True)
-        .order_by("diagnosis_due_at")
-        .values_list("pk", flat=True)
-    )
-    return list(query[:limit])
-
-
-def escalate_due(now: datetime, limit: int = 500) -> int:
-    """MON-3: move to level 2 every alert whose 1-hour level-1 diagnosis ran out; return how many.
-
-    Each alert is claimed by a compare-and-swap update (still due, not yet escalated), so two
-    workers never escalate it twice; its note and mails are written in the same transaction.
-    """
-    escalated = 0
-    for pk in due_escalations(now, limit):
-        try:
-            with transaction.atomic():
-                claimed = MonitoringAlert.objects.filter(
-                    pk=pk, diagnosis_due_at__lte=now, escalated_at__isnull=True
-                ).update(escalated_at=now, level=2)
-                if not claimed:
-                    continue
-                _escalated(
-                    MonitoringAlert.objects.select_related("server__site__client", "request").get(
-                        pk=pk
-                    ),
-                    now,
-                )
-                escalated += 1
-        except Exception:
-            log.exception("alert %s: escalation failed; retried at the next run", pk)
-    if escalated:
-        log.info("escalated %d alert(s) to level 2", escalated)
-    return escalated
-
-
-def _escalated(alert: MonitoringAlert, now: datetime) -> None:
+def notify_escalation(alert: MonitoringAlert, now: datetime) -> None:
+    """MON-3: the note and the level-2 mail of an alert just escalated (the caller claimed it,
+    ``livret.monitoring.jobs``)."""
     described = _describe(alert)
     if alert.request is not None:
         _internal_note(
@@ -649,16 +519,3 @@ def _escalated(alert: MonitoringAlert, now: datetime) -> None:
         "monitoring-escalation",
         alert.request,
     )
-
-
-def run_escalation(now: datetime) -> None:
-    """The ``monitoring-escalation`` worker job: :func:`escalate_due` at the worker's clock."""
-    escalate_due(now)
-
-
-def register_triage_jobs() -> None:
-    """Add the escalation job to the worker once (called from the app's ``ready``)."""
-    from livret.ops.worker import JOBS, Job
-
-    if not any(job.name == "monitoring-escalation" for job in JOBS):
-        JOBS.append(Job("monitoring-escalation", 30, run_escalation))

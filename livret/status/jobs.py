@@ -1,4 +1,4 @@
-"""Background jobs of this app, registered in the worker (livret.ops.worker.JOBS).
+"""Background jobs of this app (:data:`JOBS`, collected by the worker, ``livret.ops.worker``).
 
 * ``probes`` (every second): :class:`livret.status.probes.ProbeRunner` — records the checks
   that ended and starts the due ones, without ever waiting for a host (AVL-4).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from livret.ops.worker import JOBS, Job
+from livret.ops.worker import Job
 from livret.status.probes import ProbeRunner
 from livret.status.services import advance_maintenances
 
@@ -29,10 +29,7 @@ def run_maintenance_clock(now: datetime) -> None:
     advance_maintenances(now)
 
 
-def register_jobs() -> None:
-    """Add this app's jobs to the worker once."""
-    names = {job.name for job in JOBS}
-    if "probes" not in names:
-        JOBS.append(Job("probes", 1.0, run_probes))
-    if "maintenance-clock" not in names:
-        JOBS.append(Job("maintenance-clock", 30.0, run_maintenance_clock))
+JOBS: list[Job] = [
+    Job("probes", 1.0, run_probes),
+    Job("maintenance-clock", 30.0, run_maintenance_clock),
+]

@@ -15,7 +15,8 @@ How a round works
   the runner without waiting for its thread. So a hung host delays nothing but itself.
 * **Record.** Results are stored as they arrive, in the worker's thread, by
   :func:`livret.status.services.record_probe_result` (the results of one tick in one
-  transaction, a savepoint each): a :class:`ProbeStateChange` only on a change of state, a
+  transaction, a savepoint each; one that fails is logged and the others are recorded,
+  :func:`livret.ops.scan.scan`): a :class:`ProbeStateChange` only on a change of state, a
   draft incident when a service goes down, its end when it comes back.
 
 The worker job (:class:`ProbeRunner.tick`) never waits for a check: it collects what finished,
@@ -42,6 +43,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from livret.ops.scan import scan
 from livret.status.models import Probe, ProbeKind
 from livret.status.services import record_probe_result
 
@@ -206,8 +208,8 @@ def claim(spec: CheckSpec, now: datetime) -> bool:
     return bool(claim_many([spec], now))
 
 
-def record(result: CheckResult) -> None:
-    """Store a result; a failure is logged, never raised (one bad row never stops a round)."""
+def record(result: CheckResult) -> int:
+    """Store a result; 1 when stored, 0 when its probe was deleted while it was checked."""
     try:
         record_probe_result(
             result.probe_id,
@@ -217,9 +219,8 @@ def record(result: CheckResult) -> None:
             error=result.error,
         )
     except Probe.DoesNotExist:
-        pass  # deleted while it was checked
-    except Exception:
-        log.exception("probe %s: its result could not be recorded", result.probe_id)
+        return 0
+    return 1
 
 
 def _overrun(spec: CheckSpec, started: datetime) -> CheckResult:
@@ -282,9 +283,8 @@ class ProbeRunner:
             del self.in_flight[future]
             ready.append(result)
         if ready:
-            with transaction.atomic():
-                for result in ready:
-                    record(result)
+            with transaction.atomic():  # a bad result is logged; its probe runs at its next turn
+                scan(ready, record, None, log=log, failure="probe result %s could not be recorded")
         return ready
 
     def wait(self, timeout: float) -> None:

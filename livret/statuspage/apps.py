@@ -7,7 +7,5 @@ class StatusPageConfig(AppConfig):
 
     def ready(self) -> None:
         from livret.statuspage.cache import connect_signals
-        from livret.statuspage.jobs import register_jobs
 
-        register_jobs()
         connect_signals()  # admin edits that write no status event still refresh the pages

@@ -1,4 +1,4 @@
-"""Background jobs of this app, registered in the worker (livret.ops.worker.JOBS).
+"""Background jobs of this app (:data:`JOBS`, collected by the worker, ``livret.ops.worker``).
 
 * ``status-notifications`` (every 5 s): fan the new status events out to the subscriptions,
   then send the due e-mails and webhooks (:mod:`livret.statuspage.notify`, MNT-3).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from livret.ops.worker import JOBS, Job
+from livret.ops.worker import Job
 from livret.statuspage.notify import deliver_due, fan_out
 
 
@@ -18,7 +18,4 @@ def run_notifications(now: datetime) -> None:
     deliver_due(now)
 
 
-def register_jobs() -> None:
-    """Add this app's jobs to the worker once."""
-    if not any(job.name == "status-notifications" for job in JOBS):
-        JOBS.append(Job("status-notifications", 5.0, run_notifications))
+JOBS: list[Job] = [Job("status-notifications", 5.0, run_notifications)]

@@ -17,9 +17,9 @@ in its own short transaction:
   level), its audit event and its outbox mail in one transaction, then moves ``next_alert_at``
   on. A worker killed before the commit leaves nothing behind: the next scan sends the alert
   (never lost); after the commit it is recorded and never planned again (never twice).
-* **One bad row never blocks the queue.** A request that raises is logged and skipped; its
-  ``next_alert_at`` is pushed :data:`RETRY_AFTER` later so that it cannot hold the head of the
-  queue, and it is retried then.
+* **One bad row never blocks the queue** (:func:`livret.ops.scan.scan`). A request that raises
+  is logged and skipped; its ``next_alert_at`` is pushed :data:`RETRY_AFTER` later so that it
+  cannot hold the head of the queue, and it is retried then.
 
 The bulk recompute of stored deadlines lives in :mod:`livret.support.recompute`.
 """
@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 
+from livret.ops.scan import scan
+from livret.ops.worker import Job
 from livret.support import services
 from livret.support.models import Request
 
@@ -62,14 +64,17 @@ def _claim(pk: int, now: datetime) -> bool:
     return bool(list(query.values_list("pk", flat=True)))
 
 
+def _send(pk: int, now: datetime) -> int:
+    """Claim one request and record its due alerts in one transaction; how many were recorded."""
+    with transaction.atomic():
+        if not _claim(pk, now):
+            return 0  # another worker has it, or has already sent it
+        return len(services.send_due_alerts(pk, now))
+
+
 def _defer(pk: int, now: datetime) -> None:
     """Push a failing request back by RETRY_AFTER, so that it cannot block the scan."""
-    try:
-        Request.objects.filter(pk=pk, next_alert_at__lte=now).update(
-            next_alert_at=now + RETRY_AFTER
-        )
-    except Exception:
-        log.exception("request %s: could not defer its alerts", pk)
+    Request.objects.filter(pk=pk, next_alert_at__lte=now).update(next_alert_at=now + RETRY_AFTER)
 
 
 def scan_breaches(now: datetime, limit: int = 500) -> int:
@@ -77,16 +82,13 @@ def scan_breaches(now: datetime, limit: int = 500) -> int:
 
     Safe with several workers at once and after a crash (see the module documentation).
     """
-    recorded = 0
-    for pk in due_requests(now, limit):
-        try:
-            with transaction.atomic():
-                if not _claim(pk, now):
-                    continue  # another worker has it, or has already sent it
-                recorded += len(services.send_due_alerts(pk, now))
-        except Exception:
-            log.exception("request %s: sending its SLA alerts failed; retried later", pk)
-            _defer(pk, now)
+    recorded = scan(
+        due_requests(now, limit),
+        lambda pk: _send(pk, now),
+        lambda pk: _defer(pk, now),
+        log=log,
+        failure="request %s: sending its SLA alerts failed; retried later",
+    )
     if recorded:
         log.info("recorded %d SLA alert(s)", recorded)
     return recorded
@@ -95,3 +97,7 @@ def scan_breaches(now: datetime, limit: int = 500) -> int:
 def run_scan(now: datetime) -> None:
     """The ``sla-alerts`` worker job: :func:`scan_breaches` at the worker's clock."""
     scan_breaches(now)
+
+
+# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`.
+JOBS: list[Job] = [Job("sla-alerts", 30, run_scan)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from livret.errors import NotAllowed
 from livret.mail.models import OutgoingMail
-from livret.monitoring import triage
+from livret.monitoring import jobs, triage
 from livret.monitoring.models import ImpactSetting, MonitoringAlert, PhoneCallTask
 from livret.support.models import Comment, Request
 from livret.tenants.models import Client
@@ -210,13 +210,13 @@ def test_it_escalates_a_major_alert_to_level_2_at_exactly_one_hour(monitored):  
     triage.triage_alert(alert, FIRING)
 
     with time_machine.travel(FIRING + timedelta(minutes=59, seconds=59), tick=False):
-        assert triage.escalate_due(timezone.now()) == 0
+        assert jobs.escalate_due(timezone.now()) == 0
     alert.refresh_from_db()
     assert alert.level == 1 and alert.escalated_at is None
 
     with time_machine.travel(FIRING + timedelta(hours=1), tick=False):
-        assert triage.escalate_due(timezone.now()) == 1
-        assert triage.escalate_due(timezone.now()) == 0  # claimed once
+        assert jobs.escalate_due(timezone.now()) == 1
+        assert jobs.escalate_due(timezone.now()) == 0  # claimed once
     alert.refresh_from_db()
     assert alert.level == 2
     assert alert.escalated_at == FIRING + timedelta(hours=1)
@@ -232,7 +232,7 @@ def test_it_does_not_escalate_once_the_level1_diagnosis_is_established(personas,
 
     triage.diagnosis_done(personas.technician, alert, "Box internet hors tension.", FIRING)
 
-    assert triage.escalate_due(FIRING + timedelta(hours=2)) == 0
+    assert jobs.escalate_due(FIRING + timedelta(hours=2)) == 0
     alert.refresh_from_db()
     assert alert.level == 1
 
@@ -253,8 +253,8 @@ def test_it_counts_the_level1_hour_in_elapsed_time_across_dst(monitored, firing,
     triage.triage_alert(alert, firing)
     alert.refresh_from_db()
     assert alert.diagnosis_due_at == due
-    assert triage.escalate_due(due - timedelta(seconds=1)) == 0
-    assert triage.escalate_due(due) == 1
+    assert jobs.escalate_due(due - timedelta(seconds=1)) == 0
+    assert jobs.escalate_due(due) == 1
 
 
 def test_it_notes_the_resolution_on_the_request_without_closing_it(monitored):  # type: ignore[no-untyped-def]
@@ -297,24 +297,6 @@ def test_it_refuses_impact_changes_from_a_client(personas, monitored):  # type: 
 # --------------------------------------------------------------------------- backup alerts
 
 BACKUP_INSTRUCTIONS = "Vérifiez que le support de sauvegarde est branché et disponible."
-
-
-@pytest.mark.parametrize(
-    ("rule", "instructions"),
-    [
-        ("backup-missing", BACKUP_INSTRUCTIONS),  # raised by the worker (not received)
-        ("backup-failed", BACKUP_INSTRUCTIONS),  # raised by the ingestion (failed result)
-        ("backup", BACKUP_INSTRUCTIONS),  # the offer's rule id itself
-        (
-            "disk-free",
-            "Libérez de l'espace disque (corbeille, fichiers temporaires, anciens exports).",
-        ),
-        ("backup-other", triage.GENERIC_INSTRUCTIONS),
-        ("event-log", triage.GENERIC_INSTRUCTIONS),
-    ],
-)
-def test_it_gives_each_rule_its_instructions(rule, instructions):  # type: ignore[no-untyped-def]
-    assert triage.instructions_for(rule) == instructions
 
 
 @pytest.mark.parametrize("rule", ["backup-missing", "backup-failed"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from livret.ops.models import WorkerHeartbeat
-from livret.ops.worker import Job, Worker
+from livret.ops.worker import Job, Worker, installed_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +38,21 @@ def test_it_stops_between_jobs_when_asked() -> None:
     worker.jobs.insert(0, Job("stopper", 60, stop_now))
     assert worker.run_due() == 1  # the heartbeat after the stopper did not run
     assert not WorkerHeartbeat.objects.exists()
+
+
+def test_it_collects_the_jobs_of_the_installed_apps() -> None:
+    """Each app declares its jobs in ``<app>.jobs.JOBS``; the worker runs them all, once each."""
+    intervals = {job.name: job.interval for job in Worker().jobs}
+    assert intervals == {
+        "heartbeat": 30,
+        "mail": 5,
+        "sla-alerts": 30,
+        "probes": 1,
+        "maintenance-clock": 30,
+        "status-notifications": 5,
+        "monitoring-escalation": 30,
+        "monitoring-checks": 30,
+        "monitoring-backups": 60,
+        "monitoring-purge": 3600,
+    }
+    assert len(installed_jobs()) == len(intervals) - 1

@@ -3,6 +3,7 @@ and territory decide; a refusal names the broken rule and proposes the next allo
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pytest
@@ -12,6 +13,7 @@ from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.status import services
 from livret.status.models import MaintenanceKind, MaintenanceStatus, ServiceState, StatusEvent
 from livret.status.services import MaintenanceRefused
+from livret.status.services import maintenance as maintenance_services
 from tests.status.conftest import MARTINIQUE, at
 
 pytestmark = pytest.mark.django_db
@@ -163,6 +165,41 @@ def test_it_starts_and_completes_maintenance_on_the_worker_clock(world) -> None:
         "maintenance.completed",
         "service.state",
     ]
+
+
+def test_it_logs_a_maintenance_the_clock_cannot_move_and_moves_the_others(
+    world, monkeypatch, caplog
+) -> None:
+    """One bad row never stops the clock: it is logged and left for the next run."""
+    with time_machine.travel(at("2026-11-16 09:00"), tick=False):
+        broken, *others = [
+            plan(world, at("2026-11-21 10:00"), at("2026-11-21 12:00"), services=[service])
+            for service in (world.a, world.b, world.a)
+        ]
+    real_move = maintenance_services._move
+
+    def move(maintenance, *args):  # type: ignore[no-untyped-def]
+        if maintenance.pk == broken.pk:
+            raise RuntimeError("boom")
+        real_move(maintenance, *args)
+
+    monkeypatch.setattr(maintenance_services, "_move", move)
+    with caplog.at_level(logging.ERROR, logger="livret.status.maintenance"):
+        assert services.advance_maintenances(at("2026-11-21 10:00")) == 2
+    assert f"maintenance {broken.pk}: could not be started" in caplog.text
+    for maintenance in others:
+        maintenance.refresh_from_db()
+        assert maintenance.status == MaintenanceStatus.IN_PROGRESS
+    broken.refresh_from_db()
+    assert broken.status == MaintenanceStatus.SCHEDULED
+
+    monkeypatch.setattr(maintenance_services, "_move", real_move)
+    assert services.advance_maintenances(at("2026-11-21 10:01")) == 1  # retried at the next run
+    broken.refresh_from_db()
+    assert (broken.status, broken.started_at) == (
+        MaintenanceStatus.IN_PROGRESS,
+        at("2026-11-21 10:00"),
+    )
 
 
 def test_it_never_starts_a_planned_maintenance_before_its_announced_start(world) -> None:

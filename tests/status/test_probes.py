@@ -310,7 +310,7 @@ def test_it_refuses_a_timeout_longer_than_the_interval(world) -> None:
 
 
 def test_it_registers_the_worker_jobs() -> None:
-    from livret.ops.worker import JOBS
+    from livret.ops.worker import installed_jobs
 
-    names = [job.name for job in JOBS]
+    names = [job.name for job in installed_jobs()]
     assert names.count("probes") == 1 and names.count("maintenance-clock") == 1

@@ -25,7 +25,7 @@ from livret.core.offer import load_offer_text, load_preset
 from livret.core.sla_bulk import Deadlines, Settled
 from livret.errors import ServiceError
 from livret.mail.models import OutgoingMail
-from livret.ops.worker import JOBS
+from livret.ops.worker import installed_jobs
 from livret.support import jobs, recompute, services
 from livret.support.models import Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest, clocks
@@ -79,7 +79,7 @@ def levels(request: Request) -> list[tuple[str, str]]:
 
 @pytest.mark.django_db
 def test_it_is_registered_as_a_worker_job() -> None:
-    assert [job.interval for job in JOBS if job.name == "sla-alerts"] == [30]
+    assert [job.interval for job in installed_jobs() if job.name == "sla-alerts"] == [30]
 
 
 @pytest.mark.django_db
