@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
@@ -55,6 +56,16 @@ def create_token(user: Any, name: str = "") -> str:
         prefix=token[:PREFIX_LENGTH],
     )
     return token
+
+
+def create_token_for_username(username: str, name: str = "") -> str:
+    """A new token for the user called ``username`` (``livret token create``)."""
+    users = get_user_model()
+    try:
+        user = users.objects.get(**{users.USERNAME_FIELD: username})
+    except users.DoesNotExist:
+        raise TokenError(f"no user {username!r}") from None
+    return create_token(user, name)
 
 
 def revoke(prefix: str) -> ApiToken:

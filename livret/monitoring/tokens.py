@@ -18,7 +18,13 @@ from livret.monitoring.models import Server, ServerToken
 
 _MAX_TOKEN_LENGTH = 200  # token_urlsafe(32) is 43 characters; anything much longer is garbage
 
-__all__ = ["TokenError", "create_server_token", "revoke_server_token", "server_for_token"]
+__all__ = [
+    "TokenError",
+    "create_server_token",
+    "create_token_for_hostname",
+    "revoke_server_token",
+    "server_for_token",
+]
 
 
 def create_server_token(server: Server) -> str:
@@ -30,6 +36,14 @@ def create_server_token(server: Server) -> str:
         server=server, key_hash=hash_token(token), prefix=token[:PREFIX_LENGTH]
     )
     return token
+
+
+def create_token_for_hostname(hostname: str) -> str:
+    """A new token for the server called ``hostname`` (``livret server token create``)."""
+    server = Server.objects.filter(hostname=hostname).first()
+    if server is None:
+        raise TokenError(f"no server {hostname!r} (declare it on its site first)")
+    return create_server_token(server)
 
 
 def revoke_server_token(prefix: str) -> ServerToken:

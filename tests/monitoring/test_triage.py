@@ -13,7 +13,7 @@ from livret.monitoring.models import ImpactSetting, MonitoringAlert, PhoneCallTa
 from livret.support.models import Comment, OutgoingMail, Request
 from livret.support.services import NotAllowed
 from livret.tenants.models import Client
-from tests.monitoring.sites_fixtures import firing_alert, preventcare_site
+from tests.helpers.monitoring import firing_alert, preventcare_site
 
 pytestmark = pytest.mark.django_db
 

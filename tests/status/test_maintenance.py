@@ -11,7 +11,7 @@ import time_machine
 from livret.status import services
 from livret.status.models import MaintenanceKind, MaintenanceStatus, ServiceState, StatusEvent
 from livret.status.services import MaintenanceRefused, StatusError, WrongState
-from tests.status.conftest import MARTINIQUE, at
+from tests.helpers.clock import MARTINIQUE, at
 
 pytestmark = pytest.mark.django_db
 
