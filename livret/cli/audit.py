@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from livret.cli.common import EXIT_INVALID, require_database
-from livret.cli.sla import SUPPORT_TABLE
+from livret.cli.common import EXIT_INVALID, SUPPORT_TABLE, require_database
 
 
 def handle_verify(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from livret.cli.common import (
     CommandError,
+    add_offer_arguments,
     database_errors,
     offer_sold_in,
     parse_instant,
@@ -168,10 +169,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands.required = True
 
     compute = commands.add_parser("compute", help="TD of a month from a CSV of downtimes")
-    compute.add_argument("--offer", required=True, help="preset id or offer file (.toml)")
-    compute.add_argument(
-        "--territory", default="metropole", help="metropole, 57, 6AE, 971 … (default: metropole)"
-    )
+    add_offer_arguments(compute)
     compute.add_argument("--month", required=True, metavar="YYYY-MM")
     compute.add_argument(
         "--events", required=True, metavar="FILE.csv", help="header start,end,cause"

@@ -7,6 +7,7 @@ module level: ``livret agent`` runs on servers without it.
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ from livret.core.territory import UnknownTerritoryError, get_territory
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 ERROR_PREFIX = "livret: error: "
+# A table each command needs: its absence means the database was never migrated.
+OFFERS_TABLE = "offers_offerversion"
+SUPPORT_TABLE = "support_request"
 
 
 class CommandError(Exception):
@@ -27,7 +31,9 @@ class CommandError(Exception):
     The prefix is ``livret: error: `` unless a command documents another wording.
     """
 
-    def __init__(self, message: str, exit_code: int = EXIT_USAGE, *, prefix: str = ERROR_PREFIX):
+    def __init__(
+        self, message: str, exit_code: int = EXIT_USAGE, *, prefix: str = ERROR_PREFIX
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
         self.prefix = prefix
@@ -46,7 +52,7 @@ def setup_django() -> None:
 
 
 def database_ready(table: str) -> bool:
-    """Whether Django is set up on a migrated database (``table`` exists)."""
+    """Set Django up; whether its database is migrated (``table`` exists)."""
     setup_django()
     from django.db import connection
     from django.db.utils import DatabaseError
@@ -78,6 +84,14 @@ def database_errors() -> Iterator[None]:
 def print_json(data: Any, *, indent: int | None = None) -> None:
     """``data`` as JSON on stdout, non-ASCII characters kept (one line unless ``indent``)."""
     print(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def add_offer_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--offer`` (a preset id or a file) and ``--territory`` (default: metropole)."""
+    parser.add_argument("--offer", required=True, help="preset id or offer file (.toml)")
+    parser.add_argument(
+        "--territory", default="metropole", help="metropole, 57, 6AE, 971 … (default: metropole)"
+    )
 
 
 def load_offer(name: str) -> Offer:

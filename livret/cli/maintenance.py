@@ -10,7 +10,13 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from livret.cli.common import CommandError, offer_sold_in, parse_instant, print_json
+from livret.cli.common import (
+    CommandError,
+    add_offer_arguments,
+    offer_sold_in,
+    parse_instant,
+    print_json,
+)
 from livret.core.maintenance import PlanCheck, check_maintenance
 
 
@@ -65,10 +71,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = maintenance.add_subparsers(dest="maintenance_command", metavar="{check}")
     actions.required = True
     check = actions.add_parser("check", help="window, 48 h notice and blocking work of a plan")
-    check.add_argument("--offer", required=True, help="preset id or offer file (.toml)")
-    check.add_argument(
-        "--territory", default="metropole", help="metropole, 57, 6AE, 971 … (default: metropole)"
-    )
+    add_offer_arguments(check)
     check.add_argument("--start", required=True, metavar="ISO8601", help="aware instant")
     check.add_argument("--end", required=True, metavar="ISO8601", help="aware instant")
     check.add_argument("--announced", required=True, metavar="ISO8601", help="announcement")

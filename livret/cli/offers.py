@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from livret.cli.common import (
     EXIT_INVALID,
+    OFFERS_TABLE,
     CommandError,
     database_ready,
     print_json,
@@ -22,8 +23,6 @@ from livret.core.offer import LoadedOffer, OfferError, load_offer_file
 
 if TYPE_CHECKING:
     from livret.offers.services import FoundOffer
-
-OFFERS_TABLE = "offers_offerversion"
 
 
 def _read_offer_file(path: str) -> LoadedOffer:

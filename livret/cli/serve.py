@@ -10,8 +10,7 @@ import os
 import subprocess
 import sys
 
-from livret.cli.common import require_database, setup_django
-from livret.cli.offers import OFFERS_TABLE
+from livret.cli.common import OFFERS_TABLE, require_database, setup_django
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

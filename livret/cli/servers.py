@@ -9,26 +9,19 @@ Errors are one ``livret: error: …`` line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from livret.cli.common import setup_django
-from livret.cli.tokens import token_errors
+from livret.cli.tokens import print_new_token, token_errors
 
 
 def cmd_server_token_create(args: argparse.Namespace) -> int:
     """``livret server token create``: a new agent token for a server, printed once."""
     setup_django()
-    from livret.api.auth import PREFIX_LENGTH
     from livret.monitoring.tokens import create_token_for_hostname
 
     with token_errors():
         token = create_token_for_hostname(args.hostname)
-    print(token)
-    print(
-        f"token {token[:PREFIX_LENGTH]}… for server {args.hostname}: "
-        "keep it now, it is not shown again",
-        file=sys.stderr,
-    )
+    print_new_token(token, f"server {args.hostname}")
     return 0
 
 

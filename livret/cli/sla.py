@@ -17,6 +17,7 @@ import argparse
 from typing import Any, cast
 
 from livret.cli.common import (
+    SUPPORT_TABLE,
     CommandError,
     formula_key,
     offer_sold_in,
@@ -30,7 +31,6 @@ from livret.core.sla_due import would_be_due
 
 KINDS = ("pickup", "action-plan", "fix", "validation")
 PRIORITIES = ("critical", "high", "moderate")
-SUPPORT_TABLE = "support_request"
 
 
 # --------------------------------------------------------------------------- sla due

@@ -27,18 +27,25 @@ def token_errors() -> Iterator[None]:
             raise CommandError(str(error)) from None
 
 
+def print_new_token(token: str, owner: str) -> None:
+    """The token on stdout (its only copy), and on stderr whose it is."""
+    from livret.api.auth import PREFIX_LENGTH
+
+    print(token)
+    print(
+        f"token {token[:PREFIX_LENGTH]}… for {owner}: keep it now, it is not shown again",
+        file=sys.stderr,
+    )
+
+
 def cmd_token_create(args: argparse.Namespace) -> int:
     """``livret token create``: a new API token for a user, printed once."""
     setup_django()
-    from livret.api.auth import PREFIX_LENGTH, create_token_for_username
+    from livret.api.auth import create_token_for_username
 
     with token_errors():
         token = create_token_for_username(args.username, args.name)
-    print(token)
-    print(
-        f"token {token[:PREFIX_LENGTH]}… for {args.username}: keep it now, it is not shown again",
-        file=sys.stderr,
-    )
+    print_new_token(token, args.username)
     return 0
 
 
