@@ -226,7 +226,7 @@ PROFILE_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("offer parsed from its TOML text (OfferVersion.offer)", ("offer (livret/offers/models.py",)),
     (
         "SLA replay and business calendar (livret.core)",
-        ("livret/core/sla.py", "livret/core/calendar.py"),
+        ("livret/core/sla.py", "livret/core/calendar/"),
     ),
     ("audit hash chain", ("livret/core/audit.py",)),
     (

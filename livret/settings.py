@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "livret.accounts.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "livret.web.errors.ServiceErrorMiddleware",  # a refusal no view caught: a 4xx page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "livret.api.errors.JsonErrorsMiddleware",
 ]

@@ -12,7 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("livret.offers.urls")),
     path("", include("livret.support.urls")),
     path("", include("livret.status.urls")),
     path("", include("livret.statuspage.urls")),

@@ -83,10 +83,10 @@ def fresh_policy_caches():  # type: ignore[no-untyped-def]
     """Policies are cached per offer-version id; a rolled-back test lets the next one reuse an
     id for another version (never in production, where ids are not reused)."""
     yield
-    from livret.support import services
+    from livret.support.services import clocks
 
-    services._policy_for_version.cache_clear()
-    services._calendar.cache_clear()
+    clocks._policy_for_version.cache_clear()
+    clocks._calendar.cache_clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

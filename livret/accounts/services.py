@@ -1,8 +1,16 @@
 """Accounts: creation with an initial password (ACC-2), deactivation at once (ACC-3),
-roles assigned by the client's administrators, and login throttling."""
+roles assigned by the client's administrators, login throttling, and API tokens.
+
+API tokens are random (``secrets.token_urlsafe(32)``, 256 bits) and shown once; only their
+SHA-256 and their first 8 characters (to name them in lists and ``livret token revoke``) are
+stored. A revoked token, an unknown one, or one whose user was deactivated finds no user: the
+check reads the user row on every call, nothing is cached. ``last_used_at`` is written at most
+once a minute per token, not on every call.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import string
 from dataclasses import dataclass
@@ -14,15 +22,18 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from livret.accounts.models import LoginFailure
-from livret.support.models import ApiToken
-from livret.support.services import NotAllowed, ServiceError, is_vendor, membership
+from livret.accounts.models import ApiToken, LoginFailure
+from livret.errors import NotAllowed, ServiceError
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Client, Membership, Role
 
 CLIENT_ROLES = (Role.CLIENT_ADMIN, Role.CLIENT_USER)
 MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 THROTTLE_WINDOW = timedelta(minutes=15)
+PREFIX_LENGTH = 8  # characters of a token kept in clear, to name it
+TOUCH_EVERY = timedelta(minutes=1)  # how often a token's last_used_at is written at most
+MAX_TOKEN_LENGTH = 200  # token_urlsafe(32) is 43 characters; anything much longer is garbage
 
 
 def initial_password() -> str:
@@ -149,3 +160,75 @@ def record_failure(username: str, ip: str | None) -> None:
 def clear_failures(username: str) -> None:
     """A successful login forgets the username's failures."""
     LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+class TokenError(Exception):
+    """A token cannot be created or revoked as asked (message for people)."""
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: Any, name: str = "") -> str:
+    """A new API token for ``user``; the returned string is the only copy of it."""
+    if not user.is_active:
+        raise TokenError(f"user {user.get_username()!r} is deactivated")
+    token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # `livret token revoke -abc…` would read as an option
+        token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        name=(name or "api")[:100],
+        key_hash=hash_token(token),
+        prefix=token[:PREFIX_LENGTH],
+    )
+    return token
+
+
+def create_token_for_username(username: str, name: str = "") -> str:
+    """A new token for the user called ``username`` (``livret token create``)."""
+    users = get_user_model()
+    try:
+        user = users.objects.get(**{users.USERNAME_FIELD: username})
+    except users.DoesNotExist:
+        raise TokenError(f"no user {username!r}") from None
+    return create_token(user, name)
+
+
+def revoke_token(prefix: str) -> ApiToken:
+    """Revoke the one active API token starting with ``prefix`` (its first 8 characters)."""
+    prefix = prefix.strip()[:PREFIX_LENGTH]
+    if len(prefix) < PREFIX_LENGTH:
+        raise TokenError(f"a token prefix has {PREFIX_LENGTH} characters")
+    found = list(ApiToken.objects.filter(prefix=prefix, revoked=False).select_related("user"))
+    if not found:
+        raise TokenError(f"no active token with prefix {prefix!r}")
+    if len(found) > 1:
+        names = ", ".join(f"{t.user.get_username()}/{t.name}" for t in found)
+        raise TokenError(f"prefix {prefix!r} matches several tokens ({names}); revoke in the admin")
+    token = found[0]
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    return token
+
+
+def user_for_token(token: str) -> Any | None:
+    """The active user owning this active API token, or None."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = (
+        ApiToken.objects.select_related("user", "user__membership")
+        .filter(key_hash=hash_token(token), revoked=False)
+        .first()
+    )
+    if row is None or not row.user.is_active:
+        return None
+    now = timezone.now()
+    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

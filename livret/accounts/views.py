@@ -10,15 +10,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.accounts import services
 from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm, VendorAccountForm
-from livret.support.services import ServiceError, is_vendor, membership
+from livret.errors import ServiceError
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
+from livret.web.errors import add_service_error, run_action
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -97,7 +99,7 @@ def users(request: HttpRequest) -> HttpResponse:
         try:
             new_account = services.create_account(request.user, client=target, **data)
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_service_error(form, error)
         else:
             form = form_class()
     members = Membership.objects.select_related("user", "client").order_by(
@@ -136,14 +138,13 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     """ACC-3: deactivate (at once) or reactivate an account of the organisation."""
     user = _member_of_my_client(request, user_id)
     active = request.POST.get("active") == "1"
-    try:
-        services.set_active(request.user, user, active)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        text = _("Compte %(name)s réactivé.") if active else _("Compte %(name)s désactivé.")
-        messages.success(request, text % {"name": user.get_username()})
-    return redirect("account-users")
+    text = _("Compte %(name)s réactivé.") if active else _("Compte %(name)s désactivé.")
+    return run_action(
+        request,
+        lambda: services.set_active(request.user, user, active),
+        text % {"name": user.get_username()},
+        "account-users",
+    )
 
 
 @login_required
@@ -151,10 +152,9 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
 def set_role(request: HttpRequest, user_id: int) -> HttpResponse:
     """ACC-3: change an account's role inside the organisation."""
     user = _member_of_my_client(request, user_id)
-    try:
-        services.set_role(request.user, user, request.POST.get("role", ""))
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Rôle de %(name)s modifié.") % {"name": user.get_username()})
-    return redirect("account-users")
+    return run_action(
+        request,
+        lambda: services.set_role(request.user, user, request.POST.get("role", "")),
+        _("Rôle de %(name)s modifié.") % {"name": user.get_username()},
+        "account-users",
+    )

@@ -1,24 +1,63 @@
-"""Uniform JSON errors: ``{"code": "...", "message": "..."}`` with a 4xx status."""
+"""Uniform JSON errors: ``{"code": "...", "message": "..."}`` with a 4xx status, in one place.
+
+Route handlers do not catch errors: a service's refusal (:class:`livret.errors.ServiceError`)
+becomes ``{"code", "message", "field", **error.details()}`` with the error's status, ``Http404``
+becomes ``{"code": "not-found", "message"}``, and the API's own refusals (authentication, CSRF:
+:class:`ApiError`), bad JSON and schema mismatches are answered here too. A caller's mistake is
+never a 500.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from livret.errors import ServiceError
+
+# The error statuses every route documents (OpenAPI) with the :class:`Error` body.
+ERRORS = frozenset({400, 401, 403, 404, 409, 422})
+
+
+class Error(Schema):
+    """A refused call, as documented in the OpenAPI schema."""
+
+    code: str
+    message: str
+    field: str | None = None
 
 
 class ApiError(Exception):
-    """Raised by handlers for a caller's mistake; becomes a JSON error response."""
+    """The API layer's own refusal (authentication, CSRF): ``{"code", "message"}``."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
 
+def _json(body: dict[str, Any], status: int) -> JsonResponse:
+    """A JSON error body, French text kept readable (not escaped)."""
+    return JsonResponse(
+        body,
+        status=status,
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn every expected failure into a JSON error."""
+
+    @api.exception_handler(ServiceError)
+    def refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        body = {"code": exc.code, "message": exc.message, "field": exc.field, **exc.details()}
+        return _json(body, exc.status)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _json({"code": "not-found", "message": str(exc) or "introuvable"}, 404)
 
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:

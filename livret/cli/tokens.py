@@ -18,7 +18,7 @@ from livret.cli.common import CommandError, database_errors, setup_django
 @contextmanager
 def token_errors() -> Iterator[None]:
     """A token refused (no such user or prefix, …) or a database failure: one line, exit 2."""
-    from livret.api.auth import TokenError
+    from livret.accounts.services import TokenError
 
     with database_errors():
         try:
@@ -29,7 +29,7 @@ def token_errors() -> Iterator[None]:
 
 def print_new_token(token: str, owner: str) -> None:
     """The token on stdout (its only copy), and on stderr whose it is."""
-    from livret.api.auth import PREFIX_LENGTH
+    from livret.accounts.services import PREFIX_LENGTH
 
     print(token)
     print(
@@ -41,7 +41,7 @@ def print_new_token(token: str, owner: str) -> None:
 def cmd_token_create(args: argparse.Namespace) -> int:
     """``livret token create``: a new API token for a user, printed once."""
     setup_django()
-    from livret.api.auth import create_token_for_username
+    from livret.accounts.services import create_token_for_username
 
     with token_errors():
         token = create_token_for_username(args.username, args.name)
@@ -52,10 +52,10 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     """``livret token revoke``: stop the token with this prefix."""
     setup_django()
-    from livret.api.auth import revoke
+    from livret.accounts.services import revoke_token
 
     with token_errors():
-        token = revoke(args.prefix)
+        token = revoke_token(args.prefix)
     print(f"revoked token {token.prefix} ({token.name}) of {token.user.get_username()}")
     return 0
 

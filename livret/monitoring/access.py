@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.monitoring.models import MonitoringAlert, PreventiveVisit, Site
-from livret.support.services import is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 
 
 def _client_id(user: Any) -> int | None:

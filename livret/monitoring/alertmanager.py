@@ -35,10 +35,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticError
 
 from livret.api.auth import BearerToken
+from livret.errors import NotAllowed, ServiceError
 from livret.monitoring.api import Text, plausible_instant
 from livret.monitoring.models import AlertState, Impact, MonitoringAlert, Server
 from livret.monitoring.triage import fold_repeat, resolve_alert, triage_alert
-from livret.support.services import is_vendor
+from livret.tenants.access import is_vendor
 
 router = Router(tags=["monitoring"])
 
@@ -86,32 +87,27 @@ class Webhook(BaseModel):
     alerts: list[WebhookAlert]
 
 
-def _error(status: int, code: str, message: str, field: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "field": field}, status=status)
-
-
-def _parse(body: bytes) -> Webhook | JsonResponse:
-    """The payload, or the 400 answer naming the field that is wrong."""
+def _parse(body: bytes) -> Webhook:
+    """The payload; a ServiceError (400) naming the field that is wrong otherwise."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return _error(400, "bad-json", "the request body is not valid JSON", "body")
+        raise ServiceError("bad-json", "the request body is not valid JSON", field="body") from None
     if not isinstance(data, dict):
-        return _error(400, "invalid", "body: a JSON object is expected", "body")
+        raise ServiceError("invalid", "body: a JSON object is expected", field="body")
     version = data.get("version")
     if version != SUPPORTED_VERSION:
-        return _error(
-            400,
+        raise ServiceError(
             "unsupported-version",
             f'version: payload version {version!r} is not supported (expected "4")',
-            "version",
+            field="version",
         )
     try:
         return Webhook.model_validate(data)
     except PydanticError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "body"
-        return _error(400, "invalid", f"{field}: {first['msg']}", field)
+        raise ServiceError("invalid", f"{field}: {first['msg']}", field=field) from None
 
 
 def host_of(instance: str) -> str:
@@ -214,12 +210,10 @@ def _resolved(server: Server, rule: str, item: WebhookAlert, now: datetime) -> d
 def alertmanager_webhook(request: HttpRequest) -> JsonResponse:
     """Feed Alertmanager's alerts into the MON-3 triage; answer what became of each one."""
     if not is_vendor(request.auth):
-        return _error(
-            403, "forbidden", "only a vendor account's token may post alerts", "authorization"
+        raise NotAllowed(
+            "forbidden", "only a vendor account's token may post alerts", field="authorization"
         )
     parsed = _parse(request.body)
-    if isinstance(parsed, JsonResponse):
-        return parsed
     now = timezone.now()
     processed: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security.http import HttpAuthBase
@@ -41,6 +41,7 @@ from pydantic import (
 )
 
 from livret.api.errors import ApiError
+from livret.errors import ServiceError
 from livret.monitoring import ingest
 from livret.monitoring.models import Server
 from livret.monitoring.tokens import server_for_token
@@ -196,29 +197,28 @@ class _BadField(ValueError):
 B = TypeVar("B", bound=_Batch)
 
 
-def _invalid(field: str, message: str) -> JsonResponse:
-    return JsonResponse(
-        {"code": "invalid", "message": f"{field}: {message}", "field": field}, status=400
-    )
+def _invalid(field: str, message: str) -> ServiceError:
+    """The 400 ``invalid`` answer naming ``field`` (its message starts with the field)."""
+    return ServiceError("invalid", f"{field}: {message}", field=field)
 
 
-def _parse(request: HttpRequest, model: type[B]) -> B | JsonResponse:
-    """The validated body, or the 400 answer naming the first bad field."""
+def _parse(request: HttpRequest, model: type[B]) -> B:
+    """The validated body; a ServiceError (400) naming the first bad field otherwise."""
     try:
         raw = request.body
     except RequestDataTooBig:
-        return _invalid("body", "the request body is too large")
+        raise _invalid("body", "the request body is too large") from None
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
         first = error.errors()[0]
         cause = (first.get("ctx") or {}).get("error")
         if isinstance(cause, _BadField):
-            return _invalid(cause.field, cause.message)
+            raise _invalid(cause.field, cause.message) from None
         if first["type"] == "json_invalid":
-            return _invalid("body", "not valid JSON")
+            raise _invalid("body", "not valid JSON") from None
         field = ".".join(str(part) for part in first["loc"]) or "body"
-        return _invalid(field, first["msg"])
+        raise _invalid(field, first["msg"]) from None
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:
@@ -257,15 +257,12 @@ def _route(
     request: HttpRequest,
     model: type[B],
     store: Callable[[Server, B], ingest.IngestResult],
-) -> HttpResponse | dict[str, Any]:
-    batch = _parse(request, model)
-    if isinstance(batch, JsonResponse):
-        return batch
-    return _answer(store(request.auth, batch))
+) -> dict[str, Any]:
+    return _answer(store(request.auth, _parse(request, model)))
 
 
 @router.post("/samples", auth=ServerBearer(), response=RESPONSES, openapi_extra=_body(SamplesBatch))
-def post_samples(request: HttpRequest) -> HttpResponse | dict[str, Any]:
+def post_samples(request: HttpRequest) -> dict[str, Any]:
     """Store a batch of samples (at most 5,000) and evaluate the MON-2 rules on it."""
     return _route(
         request,
@@ -277,7 +274,7 @@ def post_samples(request: HttpRequest) -> HttpResponse | dict[str, Any]:
 
 
 @router.post("/events", auth=ServerBearer(), response=RESPONSES, openapi_extra=_body(EventsBatch))
-def post_events(request: HttpRequest) -> HttpResponse | dict[str, Any]:
+def post_events(request: HttpRequest) -> dict[str, Any]:
     """Store a batch of hardware events and event-log entries (MON-1)."""
     return _route(
         request,
@@ -289,7 +286,7 @@ def post_events(request: HttpRequest) -> HttpResponse | dict[str, Any]:
 
 
 @router.post("/backups", auth=ServerBearer(), response=RESPONSES, openapi_extra=_body(BackupsBatch))
-def post_backups(request: HttpRequest) -> HttpResponse | dict[str, Any]:
+def post_backups(request: HttpRequest) -> dict[str, Any]:
     """Store a batch of backup job results (MON-1, MON-2)."""
     return _route(
         request,

@@ -1,7 +1,7 @@
 """Sites, servers, technical documents, preventive visits and impact settings (MON-3..5).
 
 Every change is an atomic function that checks who may make it (vendor staff) and refuses bad
-input with a :class:`~livret.support.services.ServiceError` naming the field. The numbers come
+input with a :class:`~livret.errors.ServiceError` naming the field. The numbers come
 from ``livret.core.sites`` (MON-4 set-up length, MON-5 visits a year), read from the offer.
 """
 
@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.utils import timezone
 
-from livret.api.auth import PREFIX_LENGTH
+from livret.accounts.services import PREFIX_LENGTH
 from livret.core.offer.schema import Offer
 from livret.core.sites import SiteError, setup_days, visits_per_year
+from livret.errors import ServiceError
 from livret.monitoring import evaluation, tokens
 from livret.monitoring.models import (
     BackupJob,
@@ -32,18 +33,13 @@ from livret.monitoring.models import (
 )
 from livret.monitoring.triage import rule_defaults
 from livret.support import services as support
-from livret.support.services import NotAllowed, ServiceError
+from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract
 
 log = logging.getLogger("livret.monitoring")
 
 VISITS_SECTION = "Visites préventives"
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
-
-
-def _require_vendor(actor: Any) -> None:
-    if not support.is_vendor(actor):
-        raise NotAllowed("vendor-only", "seul le personnel de l'éditeur peut faire cela")
 
 
 def offer_of(site: Site) -> Offer:
@@ -93,7 +89,7 @@ def editable_sections(site: Site) -> list[str]:
 @transaction.atomic
 def create_site(actor: Any, *, contract: Contract, name: str, users_count: int) -> Site:
     """A new site of a client under a monitoring contract (MON-4)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if contract.offer_version.offer.monitoring is None:
         raise ServiceError(
             "invalid", "ce contrat n'est pas un contrat de télésurveillance", field="contract"
@@ -113,7 +109,7 @@ def create_site(actor: Any, *, contract: Contract, name: str, users_count: int) 
 @transaction.atomic
 def update_site(actor: Any, site: Site, *, name: str, users_count: int) -> Site:
     """Rename the site or change its number of users (MON-4 set-up length follows)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if not name.strip():
         raise ServiceError("invalid", "le nom du site est obligatoire", field="name")
     if users_count < 1:
@@ -134,7 +130,7 @@ def add_server(
     watched_services: list[str] | None = None,
 ) -> Server:
     """A server of the site under monitoring (MON-1); its agent gets a token separately."""
-    _require_vendor(actor)
+    require_vendor(actor)
     hostname = hostname.strip()
     if not _HOSTNAME.match(hostname) or len(hostname) > 200:
         raise ServiceError(
@@ -159,7 +155,7 @@ def add_server(
 def update_section(actor: Any, site: Site, section: str, text: str) -> Site:
     """Write one section of the technical document (MON-4); the visits section is appended
     only by :func:`record_visit`."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if section not in editable_sections(site):
         raise ServiceError("invalid", f"section inconnue « {section} »", field="section")
     site = Site.objects.select_for_update().get(pk=site.pk)
@@ -185,7 +181,7 @@ def plan_visits(site: Site, year: int, *, actor: Any = None) -> list[PreventiveV
     days of the monitoring calendar. Visits already planned stay; only missing ones are added.
     """
     if actor is not None:
-        _require_vendor(actor)
+        require_vendor(actor)
     if not 2000 <= year <= 2100:
         raise ServiceError("invalid", "année invalide", field="year")
     try:
@@ -220,7 +216,7 @@ def record_visit(
 ) -> PreventiveVisit:
     """MON-5: a visit is done; its report is appended to the site's technical document under
     « Visites préventives », with the date and the technician."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = now or timezone.now()
     if not report.strip():
         raise ServiceError("invalid", "le compte rendu est obligatoire", field="report")
@@ -275,7 +271,7 @@ def set_impact(
 ) -> ImpactSetting | None:
     """MON-3: override a rule's default impact, on one server or on all; an empty impact
     removes the override (back to the rule's default). Applies to alerts triaged from now on."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if not rule.strip():
         raise ServiceError("invalid", "choisissez une règle", field="rule")
     if impact and impact not in Impact.values:
@@ -348,7 +344,7 @@ def add_backup_job(
     ``due_time`` (local time in ``timezone``); a result not received by then raises a
     ``backup-missing`` alert (worker job ``monitoring-backups``). ``name`` is the job name the
     results carry (``results.N.job`` of the API), unique on the server."""
-    _require_vendor(actor)
+    require_vendor(actor)
     name = name.strip()
     if not name:
         raise ServiceError("invalid", "le nom de la tâche est obligatoire", field="name")
@@ -376,7 +372,7 @@ def add_backup_job(
 def remove_backup_job(actor: Any, job: BackupJob, *, now: datetime | None = None) -> None:
     """MON-2: stop expecting a backup job's results. Its open ``backup-missing`` alert is
     resolved (no result will ever come to resolve it); its results stay in the history."""
-    _require_vendor(actor)
+    require_vendor(actor)
     job = BackupJob.objects.select_related("server").select_for_update(of=("self",)).get(pk=job.pk)
     evaluation.resolve_open(job.server, evaluation.BACKUP_MISSING, job.name, now or timezone.now())
     job.delete()
@@ -388,7 +384,7 @@ def remove_backup_job(actor: Any, job: BackupJob, *, now: datetime | None = None
 def create_agent_token(actor: Any, server: Server) -> str:
     """A new agent token for ``server`` (``livret.monitoring.tokens``); the returned string
     is its only copy: show it once."""
-    _require_vendor(actor)
+    require_vendor(actor)
     token = tokens.create_server_token(server)
     log.info(
         "agent token %s… created for %s by %s",
@@ -402,7 +398,7 @@ def create_agent_token(actor: Any, server: Server) -> str:
 @transaction.atomic
 def revoke_agent_token(actor: Any, token: ServerToken) -> ServerToken:
     """Revoke one agent token at once: its agent gets 401 from its next batch on."""
-    _require_vendor(actor)
+    require_vendor(actor)
     token = ServerToken.objects.select_for_update().select_related("server").get(pk=token.pk)
     if token.revoked:
         raise ServiceError("already-revoked", "ce jeton est déjà révoqué", field="token")

@@ -2,7 +2,7 @@
 
 A token belongs to ONE server, so an agent can only ever write that server's samples: the
 server is taken from the token, never from the request body. Tokens are made and stored like
-the users' API tokens (``livret.api.auth``): 256 random bits shown once, only their SHA-256
+the users' API tokens (``livret.accounts.services``): 256 random bits shown once, only their SHA-256
 and their first 8 characters kept. A revoked or unknown token is refused at once; nothing is
 cached. ``last_used_at`` is written at most once a minute per token.
 """
@@ -13,10 +13,14 @@ import secrets
 
 from django.utils import timezone
 
-from livret.api.auth import PREFIX_LENGTH, TOUCH_EVERY, TokenError, hash_token
+from livret.accounts.services import (
+    MAX_TOKEN_LENGTH,
+    PREFIX_LENGTH,
+    TOUCH_EVERY,
+    TokenError,
+    hash_token,
+)
 from livret.monitoring.models import Server, ServerToken
-
-_MAX_TOKEN_LENGTH = 200  # token_urlsafe(32) is 43 characters; anything much longer is garbage
 
 __all__ = [
     "TokenError",
@@ -67,7 +71,7 @@ def revoke_server_token(prefix: str) -> ServerToken:
 
 def server_for_token(token: str) -> Server | None:
     """The server of this active token, or None (unknown, revoked, or not a server token)."""
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     row = (
         ServerToken.objects.select_related("server")

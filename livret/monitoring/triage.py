@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 
 from livret.core.monitoring_rules import HEARTBEAT_METRIC, RuleError, rules_from_offer, timer
 from livret.core.offer.schema import Offer
+from livret.errors import ServiceError
 from livret.monitoring.models import (
     AlertState,
     Impact,
@@ -66,7 +67,8 @@ from livret.monitoring.models import (
 )
 from livret.support import services as support
 from livret.support.models import OutgoingMail, Request
-from livret.support.services import NewRequest, NotAllowed, ServiceError
+from livret.support.services import NewRequest
+from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract, Membership, Role
 
 log = logging.getLogger("livret.monitoring.triage")
@@ -504,16 +506,11 @@ def resolve_alert(alert: MonitoringAlert, resolved_at: datetime) -> MonitoringAl
     return alert
 
 
-def _require_vendor(actor: Any) -> None:
-    if not support.is_vendor(actor):
-        raise NotAllowed("vendor-only", "seul le personnel de l'éditeur peut faire cela")
-
-
 @transaction.atomic
 def set_alert_impact(actor: Any, alert: MonitoringAlert, impact: str, now: datetime) -> None:
     """An operator changes one alert's impact (MON-3); a higher impact adds its actions, a lower
     one undoes nothing already done."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if impact not in IMPACTS:
         raise ServiceError("invalid", f"impact inconnu « {impact} »", field="impact")
     alert = _locked(alert)
@@ -541,7 +538,7 @@ def set_alert_impact(actor: Any, alert: MonitoringAlert, impact: str, now: datet
 @transaction.atomic
 def acknowledge(actor: Any, alert: MonitoringAlert, now: datetime) -> None:
     """A technician has seen the alert."""
-    _require_vendor(actor)
+    require_vendor(actor)
     MonitoringAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=actor
     )
@@ -550,7 +547,7 @@ def acknowledge(actor: Any, alert: MonitoringAlert, now: datetime) -> None:
 @transaction.atomic
 def record_call(actor: Any, call: PhoneCallTask, notes: str, now: datetime) -> None:
     """MON-3 major: the client was called; what was said goes on the request (internal)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if not notes.strip():
         raise ServiceError("invalid", "résumez l'appel", field="notes")
     call = (
@@ -575,7 +572,7 @@ def record_call(actor: Any, call: PhoneCallTask, notes: str, now: datetime) -> N
 @transaction.atomic
 def diagnosis_done(actor: Any, alert: MonitoringAlert, text: str, now: datetime) -> None:
     """MON-3 major: the level-1 diagnosis is established in time; the timer stops."""
-    _require_vendor(actor)
+    require_vendor(actor)
     if not text.strip():
         raise ServiceError("invalid", "décrivez le diagnostic", field="text")
     alert = _locked(alert)

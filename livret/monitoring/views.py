@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from livret.core.sites import SiteError
+from livret.errors import ServiceError
 from livret.monitoring import access, evaluation, services, triage
 from livret.monitoring.forms import (
     AlertImpactForm,
@@ -53,8 +54,9 @@ from livret.monitoring.models import (
     ServerToken,
     Site,
 )
-from livret.support.services import ServiceError, is_vendor
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
+from livret.web.errors import add_service_error, run_action
 
 IMPACT_ORDER = Case(
     When(impact="major-extended", then=Value(0)),
@@ -63,15 +65,6 @@ IMPACT_ORDER = Case(
     default=Value(3),
     output_field=IntegerField(),
 )
-
-
-def _vendor(request: HttpRequest) -> None:
-    if not is_vendor(request.user):
-        raise Http404()
-
-
-def _field_error(form: Form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _first_error(form: Form, field: str, label: str) -> ServiceError:
@@ -133,7 +126,7 @@ def board_rows(filters: dict[str, str], now: datetime) -> list[AlertRow]:
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
     """MON-3: the technicians' alert board, refreshed every 30 seconds."""
-    _vendor(request)
+    require_vendor_page(request.user)
     filters = {k: request.GET.get(k, "") for k in ("client", "vue")}
     now = timezone.now()
     context = {
@@ -152,44 +145,49 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_POST
 def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The buttons of the board: acknowledge, change the impact, record a call, diagnose."""
-    _vendor(request)
+    require_vendor_page(request.user)
     alert = access.access_alert(request.user, pk)
     now = timezone.now()
     user = request.user
-    try:
-        if action == "acquitter":
-            triage.acknowledge(user, alert, now)
-            ok = gettext("Alerte acquittée.")
-        elif action == "impact":
-            impact_form = AlertImpactForm(request.POST)
-            if not impact_form.is_valid():
-                raise _first_error(impact_form, "impact", gettext("impact"))
-            triage.set_alert_impact(user, alert, impact_form.cleaned_data["impact"], now)
-            ok = gettext("Impact modifié.")
-        elif action == "appel":
-            call_form = CallForm(request.POST)
-            if not call_form.is_valid():
-                if "call" in call_form.errors:
-                    raise _first_error(call_form, "call", gettext("appel"))
-                raise _first_error(call_form, "notes", gettext("résumé de l'appel"))
-            call = alert.calls.filter(pk=call_form.cleaned_data["call"]).first()
-            if call is None:
-                raise Http404()
-            triage.record_call(user, call, call_form.cleaned_data["notes"], now)
-            ok = gettext("Appel enregistré.")
-        elif action == "diagnostic":
-            diagnosis_form = DiagnosisForm(request.POST)
-            if not diagnosis_form.is_valid():
-                raise _first_error(diagnosis_form, "text", gettext("diagnostic"))
-            triage.diagnosis_done(user, alert, diagnosis_form.cleaned_data["text"], now)
-            ok = gettext("Diagnostic de niveau 1 enregistré.")
-        else:
-            raise Http404()
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, ok)
-    return redirect("monitoring-board")
+    steps = {
+        "acquitter": (lambda: triage.acknowledge(user, alert, now), gettext("Alerte acquittée.")),
+        "impact": (lambda: _set_impact(user, alert, request, now), gettext("Impact modifié.")),
+        "appel": (lambda: _record_call(user, alert, request, now), gettext("Appel enregistré.")),
+        "diagnostic": (
+            lambda: _diagnose(user, alert, request, now),
+            gettext("Diagnostic de niveau 1 enregistré."),
+        ),
+    }
+    if action not in steps:
+        raise Http404()
+    run, ok = steps[action]
+    return run_action(request, run, ok, "monitoring-board")
+
+
+def _set_impact(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = AlertImpactForm(request.POST)
+    if not form.is_valid():
+        raise _first_error(form, "impact", gettext("impact"))
+    triage.set_alert_impact(user, alert, form.cleaned_data["impact"], now)
+
+
+def _record_call(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = CallForm(request.POST)
+    if not form.is_valid():
+        if "call" in form.errors:
+            raise _first_error(form, "call", gettext("appel"))
+        raise _first_error(form, "notes", gettext("résumé de l'appel"))
+    call = alert.calls.filter(pk=form.cleaned_data["call"]).first()
+    if call is None:
+        raise Http404()
+    triage.record_call(user, call, form.cleaned_data["notes"], now)
+
+
+def _diagnose(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+    form = DiagnosisForm(request.POST)
+    if not form.is_valid():
+        raise _first_error(form, "text", gettext("diagnostic"))
+    triage.diagnosis_done(user, alert, form.cleaned_data["text"], now)
 
 
 # --------------------------------------------------------------------------- sites
@@ -198,7 +196,7 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def site_list(request: HttpRequest) -> HttpResponse:
     """Every monitored site, and the form to add one (MON-4)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     contracts = [
         c
         for c in Contract.objects.select_related("client", "offer_version").order_by("reference")
@@ -213,7 +211,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
                 request.user, contract=contract, name=data["name"], users_count=data["users_count"]
             )
         except ServiceError as error:
-            _field_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Site créé."))
             return redirect("monitoring-site", pk=site.pk)
@@ -323,7 +321,7 @@ def _site_forms(site: Site, post: Any = None, which: str = "") -> dict[str, Form
 def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """MON-4, MON-5: a site with its servers, set-up length, technical document and visits;
     the vendor edits them here."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     which = request.POST.get("form", "") if request.method == "POST" else ""
     forms = _site_forms(site, request.POST, which)
@@ -381,7 +379,7 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
         services.record_visit(user, visit, data["done_on"], data["report"])
         return gettext("Compte rendu ajouté au document technique.")
     except ServiceError as error:
-        _field_error(form, error)
+        add_service_error(form, error)
         return ""
 
 
@@ -389,7 +387,7 @@ def _site_post(request: HttpRequest, site: Site, which: str, forms: dict[str, Fo
 @require_POST
 def backup_job_remove(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     """MON-2: stop expecting a backup job of one of the site's servers."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     job = BackupJob.objects.filter(pk=job_pk, server__site=site).select_related("server").first()
     if job is None:
@@ -420,7 +418,7 @@ def agent_command(token: str, server: Server) -> str:
 def server_token_create(request: HttpRequest, pk: int, server_pk: int) -> HttpResponse:
     """A new agent token for one of the site's servers, shown on this page only (never
     stored in clear, never shown again)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     server = site.servers.filter(pk=server_pk).first()
     if server is None:
@@ -439,22 +437,22 @@ def server_token_create(request: HttpRequest, pk: int, server_pk: int) -> HttpRe
 @require_POST
 def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpResponse:
     """Revoke one agent token of one of the site's servers: its agent gets 401 at once."""
-    _vendor(request)
+    require_vendor_page(request.user)
     site = access.access_site(request.user, pk)
     token = ServerToken.objects.filter(pk=token_pk, server__site=site).first()
     if token is None:
         raise Http404("Aucun jeton de ce numéro sur ce site.")
-    try:
-        token = services.revoke_agent_token(request.user, token)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            gettext("Jeton %(prefix)s… de %(host)s révoqué.")
-            % {"prefix": token.prefix, "host": token.server.hostname},
-        )
-    return redirect("monitoring-site", pk=site.pk)
+    ok = gettext("Jeton %(prefix)s… de %(host)s révoqué.") % {
+        "prefix": token.prefix,
+        "host": token.server.hostname,
+    }
+    return run_action(
+        request,
+        lambda: services.revoke_agent_token(request.user, token),
+        ok,
+        "monitoring-site",
+        pk=site.pk,
+    )
 
 
 # --------------------------------------------------------------------------- impacts
@@ -463,7 +461,7 @@ def server_token_revoke(request: HttpRequest, pk: int, token_pk: int) -> HttpRes
 @login_required
 def impacts(request: HttpRequest) -> HttpResponse:
     """MON-3: each rule's default impact and the operators' overrides."""
-    _vendor(request)
+    require_vendor_page(request.user)
     rules = services.known_rules()
     servers = list(Server.objects.order_by("hostname"))
     form = ImpactSettingForm(request.POST or None, rules=rules, servers=servers)
@@ -473,7 +471,7 @@ def impacts(request: HttpRequest) -> HttpResponse:
         try:
             services.set_impact(request.user, data["rule"], data["impact"], server)
         except ServiceError as error:
-            _field_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Impact enregistré."))
             return redirect("monitoring-impacts")

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.status.models import Service
-from livret.support.services import is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 
 
 def visible_services(user: Any) -> QuerySet[Service]:
@@ -35,9 +35,3 @@ def access_service(user: Any, pk: int) -> Service:
         return visible_services(user).get(pk=pk)
     except Service.DoesNotExist:
         raise Http404("Aucun service de ce numéro.") from None
-
-
-def require_vendor(user: Any) -> None:
-    """Back-office pages exist only for vendor staff: anyone else gets a 404."""
-    if not is_vendor(user):
-        raise Http404()

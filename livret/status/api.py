@@ -6,34 +6,26 @@ a client sees its own services and what touches them, another client's service i
 are the vendor's (403 otherwise) and call ``livret.status.services``; a refusal is
 ``{"code", "message", "field"}`` with its status (400 bad value, 403, 409 wrong state or a
 maintenance plan the rules refuse, which also carries ``violations`` and
-``next_allowed_start``).
+``next_allowed_start``), answered by ``livret.api.errors``.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, Field
 
 from livret.api.auth import api_auth
+from livret.api.errors import ERRORS, Error
 from livret.core.availability import AvailabilityError, parse_month
+from livret.errors import ServiceError, WrongState
 from livret.status import access, reports, services
 from livret.status.models import Cause, Incident, IncidentStatus, Maintenance, Service
-from livret.status.services import MaintenanceRefused, StatusError
 
 router = Router(tags=["status"], auth=api_auth())
-ERRORS = frozenset({400, 401, 403, 404, 409, 422})
-
-
-class Error(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class MonthQuery(Schema):
@@ -74,38 +66,6 @@ class MaintenanceIn(Schema):
     urgent: bool = False
     description: str = Field("", max_length=10_000)
     public: bool = True
-
-
-def _error(status: int, body: dict[str, Any]) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-
-
-def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The service layer's refusals and Http404 as JSON errors (never a 500)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except MaintenanceRefused as refused:
-            start = refused.next_allowed_start
-            return _error(
-                refused.status,
-                {
-                    "code": refused.code,
-                    "message": refused.message,
-                    "field": refused.field,
-                    "violations": refused.violations,
-                    "next_allowed_start": start.isoformat() if start else None,
-                },
-            )
-        except StatusError as error:
-            body = {"code": error.code, "message": error.message, "field": error.field}
-            return _error(error.status, body)
-        except Http404 as error:
-            return _error(404, {"code": "not-found", "message": str(error) or "introuvable"})
-
-    return wrapper
 
 
 def _service(service: Service) -> dict[str, Any]:
@@ -173,14 +133,12 @@ def _visible_incident(user: Any, pk: int) -> Incident:
 
 
 @router.get("/services", response={200: list[dict[str, Any]], ERRORS: Error})
-@_json_errors
 def list_services(request: HttpRequest) -> list[dict[str, Any]]:
     """The services you may see, with their current state."""
     return [_service(s) for s in access.visible_services(request.auth).order_by("pk")]
 
 
 @router.get("/services/{service_id}/availability", response={200: dict[str, Any], ERRORS: Error})
-@_json_errors
 def availability(request: HttpRequest, service_id: int, query: Query[MonthQuery]) -> Any:
     """AVL-3: PRT, counted downtime, excluded minutes by cause, TD, target and met for a month
     (409 ``not-counted`` for an acceptance environment, AVL-2)."""
@@ -189,9 +147,9 @@ def availability(request: HttpRequest, service_id: int, query: Query[MonthQuery]
         year, month = parse_month(query.month)
         result = reports.service_month_report(service.pk, year, month)
     except AvailabilityError as error:
-        raise StatusError("invalid", str(error), field="month") from None
+        raise ServiceError("invalid", str(error), field="month") from None
     except reports.NotCounted as error:
-        return _error(409, {"code": "not-counted", "message": str(error), "field": None})
+        raise WrongState("not-counted", str(error)) from None
     return {"service": service.pk, **result.as_json()}
 
 
@@ -199,7 +157,6 @@ def availability(request: HttpRequest, service_id: int, query: Query[MonthQuery]
 
 
 @router.get("/incidents", response={200: list[dict[str, Any]], ERRORS: Error})
-@_json_errors
 def list_incidents(request: HttpRequest, ongoing: bool = False) -> list[dict[str, Any]]:
     """Incidents touching your services, newest first (at most 200)."""
     visible = _visible_ids(request.auth)
@@ -211,7 +168,6 @@ def list_incidents(request: HttpRequest, ongoing: bool = False) -> list[dict[str
 
 
 @router.post("/incidents", response={201: dict[str, Any], ERRORS: Error})
-@_json_errors
 def declare(request: HttpRequest, payload: IncidentIn) -> Status[dict[str, Any]]:
     """Vendor: declare an incident with its cause (AVL-2, AVL-4)."""
     user = request.auth
@@ -228,7 +184,6 @@ def declare(request: HttpRequest, payload: IncidentIn) -> Status[dict[str, Any]]
 
 
 @router.post("/incidents/{incident_id}/updates", response={200: dict[str, Any], ERRORS: Error})
-@_json_errors
 def update(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn) -> dict[str, Any]:
     """Vendor: a timeline entry (may change the cause and publish a draft)."""
     user = request.auth
@@ -241,7 +196,6 @@ def update(request: HttpRequest, incident_id: int, payload: IncidentUpdateIn) ->
 
 
 @router.post("/incidents/{incident_id}/resolve", response={200: dict[str, Any], ERRORS: Error})
-@_json_errors
 def resolve(request: HttpRequest, incident_id: int, payload: ResolveIn) -> dict[str, Any]:
     """Vendor: the downtime ended at ``ended_at``."""
     user = request.auth
@@ -252,7 +206,6 @@ def resolve(request: HttpRequest, incident_id: int, payload: ResolveIn) -> dict[
 
 
 @router.post("/incidents/{incident_id}/cause", response={200: dict[str, Any], ERRORS: Error})
-@_json_errors
 def reclassify(request: HttpRequest, incident_id: int, payload: CauseIn) -> dict[str, Any]:
     """Vendor: change the cause, which decides whether the downtime counts (AVL-2)."""
     user = request.auth
@@ -266,7 +219,6 @@ def reclassify(request: HttpRequest, incident_id: int, payload: CauseIn) -> dict
 
 
 @router.get("/maintenances", response={200: list[dict[str, Any]], ERRORS: Error})
-@_json_errors
 def list_maintenances(request: HttpRequest) -> list[dict[str, Any]]:
     """Maintenances of your services (not cancelled), latest start first (at most 200)."""
     visible = _visible_ids(request.auth)
@@ -281,7 +233,6 @@ def list_maintenances(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/maintenances", response={201: dict[str, Any], ERRORS: Error})
-@_json_errors
 def plan(request: HttpRequest, payload: MaintenanceIn) -> Status[dict[str, Any]]:
     """Vendor: plan a maintenance; 409 ``maintenance-refused`` names the broken rules (window,
     48-hour notice, blocking work before 22:00) and gives ``next_allowed_start`` (MNT-1,

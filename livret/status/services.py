@@ -26,6 +26,7 @@ from django.utils.text import slugify
 from livret.core.maintenance import PlanCheck, check_maintenance
 from livret.core.offer import Offer
 from livret.core.territory import get_territory
+from livret.errors import ServiceError, WrongState
 from livret.offers.models import OfferVersion
 from livret.status.models import (
     AgreedUpdateDate,
@@ -46,7 +47,7 @@ from livret.status.models import (
     UpdateAnnouncement,
     UpdateKind,
 )
-from livret.support.services import ServiceError, is_vendor
+from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract
 
 # E art. 10.4, CTR-4: the option that gives a contract an acceptance environment.
@@ -54,24 +55,7 @@ ACCEPTANCE_OPTION = "acceptance-environment"
 MIN_PROBE_INTERVAL = 10  # seconds: below this a probe would hammer the service
 
 
-class StatusError(ServiceError):
-    """A refused change: ``code`` for machines, ``message`` (French) for people, the ``field``
-    it concerns, and an HTTP ``status`` (4xx)."""
-
-
-class NotAllowed(StatusError):
-    """Only vendor staff may do this."""
-
-    status = 403
-
-
-class WrongState(StatusError):
-    """The incident or maintenance is not in a state that allows this."""
-
-    status = 409
-
-
-class MaintenanceRefused(StatusError):
+class MaintenanceRefused(ServiceError):
     """MNT-1, MNT-2: a plan that breaks the window or the notice, with the next allowed start."""
 
     status = 409
@@ -88,13 +72,16 @@ class MaintenanceRefused(StatusError):
         self.violations = violations
         self.next_allowed_start = next_allowed_start
 
+    def details(self) -> dict[str, Any]:
+        """The broken rules and the next allowed start (ISO 8601), for the JSON error."""
+        start = self.next_allowed_start
+        return {
+            "violations": self.violations,
+            "next_allowed_start": start.isoformat() if start else None,
+        }
+
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _require_vendor(actor: Any) -> None:
-    if actor is None or not is_vendor(actor):
-        raise NotAllowed("vendor-only", "seul le personnel de l'éditeur peut faire cela")
 
 
 def _now(at: datetime | None) -> datetime:
@@ -103,9 +90,9 @@ def _now(at: datetime | None) -> datetime:
 
 def _aware(value: Any, field: str) -> datetime:
     if not isinstance(value, datetime):
-        raise StatusError("invalid", f"{field} : une date et heure est attendue", field=field)
+        raise ServiceError("invalid", f"{field} : une date et heure est attendue", field=field)
     if value.utcoffset() is None:
-        raise StatusError(
+        raise ServiceError(
             "invalid", f"{field} : la date doit porter un fuseau horaire", field=field
         )
     return value
@@ -114,9 +101,9 @@ def _aware(value: Any, field: str) -> datetime:
 def _text(value: Any, field: str, label: str, max_length: int = 200) -> str:
     text = str(value or "").strip()
     if not text:
-        raise StatusError("invalid", f"{label} : ce champ est obligatoire", field=field)
+        raise ServiceError("invalid", f"{label} : ce champ est obligatoire", field=field)
     if len(text) > max_length:
-        raise StatusError("invalid", f"{label} : {max_length} caractères au plus", field=field)
+        raise ServiceError("invalid", f"{label} : {max_length} caractères au plus", field=field)
     return text
 
 
@@ -182,7 +169,7 @@ def _event(
 def _services(services: Iterable[Service], field: str = "services") -> list[Service]:
     chosen = list(services)
     if not chosen:
-        raise StatusError("invalid", "choisissez au moins un service", field=field)
+        raise ServiceError("invalid", "choisissez au moins un service", field=field)
     ids = {s.pk for s in chosen}
     found = list(
         Service.objects.select_related("contract__client", "contract__offer_version").filter(
@@ -190,7 +177,7 @@ def _services(services: Iterable[Service], field: str = "services") -> list[Serv
         )
     )
     if len(found) != len(ids):
-        raise StatusError("invalid", "service inconnu", field=field)
+        raise ServiceError("invalid", "service inconnu", field=field)
     return sorted(found, key=lambda s: s.pk)
 
 
@@ -214,27 +201,27 @@ def create_service(
     Only offers with an availability commitment (the SaaS booklets) have a hosted service. A
     public service needs a public label, which never names the client (MNT-3).
     """
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     name = _text(name, "name", "Nom")
     if environment not in Environment.values:
-        raise StatusError("invalid", "environnement inconnu", field="environment")
+        raise ServiceError("invalid", "environnement inconnu", field="environment")
     offer = contract.offer_version.offer
     if offer.availability is None:
-        raise StatusError(
+        raise ServiceError(
             "no-hosted-service",
             f"l'offre « {offer.name} » ne prévoit pas de service hébergé "
             "(aucun engagement de disponibilité)",
             field="contract",
         )
     if environment == Environment.ACCEPTANCE and ACCEPTANCE_OPTION not in (contract.options or []):
-        raise StatusError(
+        raise ServiceError(
             "no-acceptance-option",
             f"le contrat {contract.reference} n'a pas l'option « environnement de recette »",
             field="environment",
         )
     if Service.objects.filter(contract=contract, environment=environment).exists():
-        raise StatusError(
+        raise ServiceError(
             "duplicate",
             f"le contrat {contract.reference} a déjà un service de "
             f"{Environment(environment).label.lower()}",
@@ -244,14 +231,14 @@ def create_service(
     if public:
         public_label = _text(public_label, "public_label", "Libellé public")
         if contract.client.name.lower() in public_label.lower():
-            raise StatusError(
+            raise ServiceError(
                 "client-named",
                 "le libellé public ne doit pas nommer le client (MNT-3)",
                 field="public_label",
             )
     slug = slugify(slug or f"{contract.reference}-{environment}")[:80]
     if not slug or Service.objects.filter(slug=slug).exists():
-        raise StatusError("duplicate", f"l'identifiant « {slug} » est déjà pris", field="slug")
+        raise ServiceError("duplicate", f"l'identifiant « {slug} » est déjà pris", field="slug")
     service = Service.objects.create(
         contract=contract,
         environment=environment,
@@ -270,24 +257,24 @@ def _probe_target(kind: str, target: str) -> str:
     if kind == ProbeKind.HTTP:
         parts = urlsplit(target)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise StatusError(
+            raise ServiceError(
                 "invalid", "cible : une URL http:// ou https:// est attendue", field="target"
             )
         try:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
-            raise StatusError("invalid", "cible : port invalide", field="target") from None
+            raise ServiceError("invalid", "cible : port invalide", field="target") from None
         return target
     if kind == ProbeKind.TCP:
         host, sep, port = target.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise StatusError(
+            raise ServiceError(
                 "invalid",
                 "cible : hôte:port attendu (par exemple db.example.fr:5432)",
                 field="target",
             )
         return target
-    raise StatusError("invalid", "type de sonde inconnu", field="kind")
+    raise ServiceError("invalid", "type de sonde inconnu", field="kind")
 
 
 @transaction.atomic
@@ -304,23 +291,23 @@ def add_probe(
     at: datetime | None = None,
 ) -> Probe:
     """AVL-4: an HTTP(S) or TCP check of the service, due at once, then every interval."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     target = _probe_target(kind, target)
     if not isinstance(interval_seconds, int) or interval_seconds < MIN_PROBE_INTERVAL:
-        raise StatusError(
+        raise ServiceError(
             "invalid",
             f"intervalle : {MIN_PROBE_INTERVAL} secondes au moins",
             field="interval_seconds",
         )
     if not 0 < float(timeout_seconds) < interval_seconds:
-        raise StatusError(
+        raise ServiceError(
             "invalid",
             "délai d'attente : plus de 0 et moins que l'intervalle",
             field="timeout_seconds",
         )
     if not isinstance(retries, int) or not 0 <= retries <= 5:
-        raise StatusError("invalid", "nouvelles tentatives : de 0 à 5", field="retries")
+        raise ServiceError("invalid", "nouvelles tentatives : de 0 à 5", field="retries")
     return Probe.objects.create(
         service=service,
         kind=kind,
@@ -336,7 +323,7 @@ def add_probe(
 @transaction.atomic
 def set_probe_enabled(actor: Any, probe: Probe, enabled: bool, at: datetime | None = None) -> Probe:
     """Switch a probe on (due at once) or off (its last state no longer counts)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     probe = Probe.objects.select_for_update().get(pk=probe.pk)
     probe.enabled = enabled
@@ -394,7 +381,7 @@ def refresh_service_state(service_id: int, at: datetime) -> Service:
 
 def _check_cause(cause: Any) -> str:
     if cause not in Cause.values:
-        raise StatusError(
+        raise ServiceError(
             "invalid", f"cause inconnue (possibles : {', '.join(Cause.values)})", field="cause"
         )
     return str(cause)
@@ -464,7 +451,7 @@ def declare_incident(
     at: datetime | None = None,
 ) -> Incident:
     """AVL-4: the vendor declares a downtime with its cause (AVL-2) and a first message."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     chosen = _services(services)
     title = _text(title, "title", "Titre")
@@ -472,13 +459,13 @@ def declare_incident(
     message = _text(message, "message", "Message", max_length=10_000)
     started_at = _aware(started_at, "started_at")
     if started_at > now:
-        raise StatusError(
+        raise ServiceError(
             "invalid", "début : un incident ne peut pas commencer dans le futur", field="started_at"
         )
     if status in (IncidentStatus.DRAFT, IncidentStatus.RESOLVED) or (
         status not in IncidentStatus.values
     ):
-        raise StatusError("invalid", "statut invalide pour une déclaration", field="status")
+        raise ServiceError("invalid", "statut invalide pour une déclaration", field="status")
     incident = Incident.objects.create(
         title=title,
         cause=cause,
@@ -509,17 +496,17 @@ def post_incident_update(
 ) -> IncidentUpdate:
     """A timeline entry (investigating, identified, monitoring); may change the cause and
     publish a probe's draft. Resolving goes through :func:`resolve_incident`."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     incident, services = _locked_incident(incident)
     if incident.status == IncidentStatus.RESOLVED:
         raise WrongState("wrong-state", "l'incident est résolu", field="status")
     if status == IncidentStatus.RESOLVED:
-        raise StatusError(
+        raise ServiceError(
             "invalid", "statut : utilisez « Résoudre » pour clore l'incident", field="status"
         )
     if status not in IncidentStatus.values or status == IncidentStatus.DRAFT:
-        raise StatusError("invalid", "statut invalide", field="status")
+        raise ServiceError("invalid", "statut invalide", field="status")
     message = _text(message, "message", "Message", max_length=10_000)
     if cause is not None and cause != incident.cause:
         _reclassify(incident, services, _check_cause(cause), now)
@@ -544,16 +531,16 @@ def resolve_incident(
     at: datetime | None = None,
 ) -> Incident:
     """The downtime ended at ``ended_at`` (not before it started, not in the future)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     incident, services = _locked_incident(incident)
     if incident.status == IncidentStatus.RESOLVED:
         raise WrongState("wrong-state", "l'incident est déjà résolu", field="status")
     ended_at = _aware(ended_at, "ended_at")
     if ended_at < incident.started_at:
-        raise StatusError("invalid", "fin : elle précède le début de l'incident", field="ended_at")
+        raise ServiceError("invalid", "fin : elle précède le début de l'incident", field="ended_at")
     if ended_at > now:
-        raise StatusError("invalid", "fin : elle ne peut pas être dans le futur", field="ended_at")
+        raise ServiceError("invalid", "fin : elle ne peut pas être dans le futur", field="ended_at")
     message = _text(message, "message", "Message", max_length=10_000)
     incident.status = IncidentStatus.RESOLVED
     incident.ended_at = ended_at
@@ -588,12 +575,12 @@ def reclassify_incident(
 ) -> Incident:
     """AVL-2: change the cause, which decides whether the downtime counts (also after the
     incident is resolved: the monthly reports follow)."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     incident, services = _locked_incident(incident)
     cause = _check_cause(cause)
     if cause == incident.cause:
-        raise StatusError("invalid", "cause : c'est déjà la cause de l'incident", field="cause")
+        raise ServiceError("invalid", "cause : c'est déjà la cause de l'incident", field="cause")
     _reclassify(incident, services, cause, now)
     return incident
 
@@ -735,7 +722,7 @@ def _check_plan(
     for service in services:
         offer = offer_of(service)
         if offer.maintenance is None:
-            raise StatusError(
+            raise ServiceError(
                 "no-maintenance-rules",
                 f"l'offre de {_label(service)} ne prévoit pas de maintenance planifiée",
                 field="services",
@@ -802,7 +789,7 @@ def plan_maintenance(
     start allowed for all of them (:class:`MaintenanceRefused`). Urgent maintenance is allowed
     at any time and recorded as urgent (its downtime is excluded as ``urgent-maintenance``).
     """
-    _require_vendor(actor)
+    require_vendor(actor)
     now = timezone.now()
     announced = _now(announced_at)
     chosen = _services(services)
@@ -810,7 +797,7 @@ def plan_maintenance(
     starts_at = _aware(starts_at, "starts_at")
     ends_at = _aware(ends_at, "ends_at")
     if ends_at <= starts_at:
-        raise StatusError("invalid", "fin : elle doit suivre le début", field="ends_at")
+        raise ServiceError("invalid", "fin : elle doit suivre le début", field="ends_at")
     checks = _check_plan(chosen, starts_at, ends_at, announced, bool(blocking), bool(urgent))
     refused = [(s, c) for s, c in checks if not c.allowed]
     if refused:
@@ -927,7 +914,7 @@ def start_maintenance(
     for that time); an urgent one may.
     """
     if not system:
-        _require_vendor(actor)
+        require_vendor(actor)
     now = _now(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.SCHEDULED:
@@ -937,7 +924,7 @@ def start_maintenance(
             field="status",
         )
     if maintenance.kind == MaintenanceKind.PLANNED and now < maintenance.starts_at:
-        raise StatusError(
+        raise ServiceError(
             "too-early",
             "une maintenance planifiée ne commence pas avant l'heure annoncée (MNT-2)",
             field="starts_at",
@@ -952,7 +939,7 @@ def complete_maintenance(
 ) -> Maintenance:
     """In progress → completed (the excluded interval ends here, AVL-2)."""
     if not system:
-        _require_vendor(actor)
+        require_vendor(actor)
     now = _now(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.IN_PROGRESS:
@@ -970,7 +957,7 @@ def cancel_maintenance(
     actor: Any, maintenance: Maintenance, reason: str = "", *, at: datetime | None = None
 ) -> Maintenance:
     """A scheduled maintenance that will not take place."""
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.SCHEDULED:
@@ -1032,7 +1019,7 @@ def advance_maintenances(now: datetime) -> int:
 def _offer_version(offer_id: str) -> OfferVersion:
     version = OfferVersion.objects.filter(offer_id=offer_id).order_by("-number").first()
     if version is None:
-        raise StatusError("invalid", f"offre inconnue : {offer_id}", field="offer_id")
+        raise ServiceError("invalid", f"offre inconnue : {offer_id}", field="offer_id")
     return version
 
 
@@ -1057,23 +1044,23 @@ def announce_update(
     A kind the offer does not name is refused; a new version (or a major update) dated in the
     past is refused where the offer promises announced dates.
     """
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     offer = _offer_version(offer_id).offer
     if offer.updates is None:
-        raise StatusError(
+        raise ServiceError(
             "no-updates", f"l'offre {offer_id} ne décrit pas de mises à jour", field="offer_id"
         )
     if kind not in offer.updates.kinds:
         names = ", ".join(str(UpdateKind(k).label).lower() for k in offer.updates.kinds)
-        raise StatusError(
+        raise ServiceError(
             "invalid", f"type : l'offre {offer_id} prévoit seulement : {names}", field="kind"
         )
     version_label = _text(version_label, "version_label", "Version", max_length=40)
     planned_for = _aware(planned_for, "planned_for")
     announced_in_advance = kind in (UpdateKind.NEW_VERSION, UpdateKind.MAJOR)
     if announced_in_advance and offer.updates.dates_announced and planned_for <= now:
-        raise StatusError(
+        raise ServiceError(
             "notice",
             "date prévue : une nouvelle version s'annonce à l'avance (MNT-4), "
             "la date doit être à venir",
@@ -1135,10 +1122,10 @@ def agree_update_date(
     Only for a contract on the announcement's offer holding the offer's agreed-date option, and
     never for a regulatory patch (E art. 3). Agreeing again replaces the date.
     """
-    _require_vendor(actor)
+    require_vendor(actor)
     now = _now(at)
     if contract.offer_version.offer_id != announcement.offer_id:
-        raise StatusError(
+        raise ServiceError(
             "other-offer",
             f"le contrat {contract.reference} n'est pas sur l'offre {announcement.offer_id}",
             field="contract",
@@ -1146,7 +1133,7 @@ def agree_update_date(
     updates = contract.offer_version.offer.updates
     option = updates.agreed_date_option if updates else None
     if option is None:
-        raise StatusError(
+        raise ServiceError(
             "no-agreed-dates",
             f"l'offre {announcement.offer_id} ne prévoit pas de date convenue avec le client",
             field="contract",
@@ -1154,20 +1141,20 @@ def agree_update_date(
     if option not in (contract.options or []):
         spec = contract.offer_version.offer.options.get(option)
         label = spec.label if spec else option
-        raise StatusError(
+        raise ServiceError(
             "no-option",
             f"le contrat {contract.reference} n'a pas l'option « {label} »",
             field="contract",
         )
     if announcement.regulatory and updates is not None and updates.regulatory_patches_excepted:
-        raise StatusError(
+        raise ServiceError(
             "regulatory",
             "un patch réglementaire s'installe à la date de l'éditeur, sans date convenue (MNT-4)",
             field="announcement",
         )
     agreed_for = _aware(agreed_for, "agreed_for")
     if agreed_for <= now:
-        raise StatusError("invalid", "date convenue : elle doit être à venir", field="agreed_for")
+        raise ServiceError("invalid", "date convenue : elle doit être à venir", field="agreed_for")
     agreed, _ = AgreedUpdateDate.objects.update_or_create(
         announcement=announcement,
         contract=contract,

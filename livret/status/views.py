@@ -8,6 +8,7 @@ rule. The public status page is another app (``livret.statuspage``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from livret.core.maintenance import maintenance_windows
+from livret.errors import ServiceError
 from livret.offers.models import OfferVersion
 from livret.status import access, reports, services
 from livret.status.forms import (
@@ -46,16 +48,13 @@ from livret.status.models import (
     Service,
     UpdateAnnouncement,
 )
-from livret.status.services import MaintenanceRefused, StatusError, local_text, zone_of
-from livret.support.services import is_vendor
+from livret.status.services import MaintenanceRefused, local_text, zone_of
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Contract
 from livret.web.charts import bar_chart
+from livret.web.errors import add_service_error, run_action
 
 WINDOW_DAYS = 7  # how far ahead the planning page lists the windows
-
-
-def _form_error(form: Any, error: StatusError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _picked(request: HttpRequest, ids: list[str]) -> list[Service]:
@@ -77,7 +76,7 @@ def _all_services() -> list[Service]:
 @login_required
 def service_list(request: HttpRequest) -> HttpResponse:
     """Every service with its state and probes; refreshed live (htmx polling)."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     form = ServiceForm(request.POST or None)
     contracts = list(Contract.objects.select_related("client", "offer_version"))
     form.fields["contract"].choices = [
@@ -98,8 +97,8 @@ def service_list(request: HttpRequest) -> HttpResponse:
                 public=data["public"],
                 public_label=data["public_label"],
             )
-        except StatusError as error:
-            _form_error(form, error)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Service créé."))
             return redirect("status-service", pk=created.pk)
@@ -115,14 +114,14 @@ def service_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A service: its probes (add, switch on/off), their last state changes, its incidents."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     service = access.access_service(request.user, pk)
     form = ProbeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_probe(request.user, service, **form.cleaned_data)
-        except StatusError as error:
-            _form_error(form, error)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Sonde ajoutée : elle part au prochain passage."))
             return redirect("status-service", pk=service.pk)
@@ -141,7 +140,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def probe_toggle(request: HttpRequest, pk: int, probe_id: int) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     service = access.access_service(request.user, pk)
     probe = get_object_or_404(Probe, pk=probe_id, service=service)
     services.set_probe_enabled(request.user, probe, not probe.enabled)
@@ -154,7 +153,7 @@ def probe_toggle(request: HttpRequest, pk: int, probe_id: int) -> HttpResponse:
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """Ongoing incidents (drafts from the probes first), then the recent ones."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incidents = Incident.objects.prefetch_related("services__contract__client")
     ongoing = incidents.filter(ended_at__isnull=True).order_by("-started_at")
     to_review = incidents.filter(status=IncidentStatus.DRAFT, ended_at__isnull=False)
@@ -170,7 +169,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
     """AVL-4: declare an incident with its cause and first message."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     choices = _all_services()
     initial = {"started_at": timezone.localtime().replace(second=0, microsecond=0)}
     form = IncidentForm(request.POST or None, services=choices, initial=initial)
@@ -186,8 +185,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 data["message"],
                 public=data["public"],
             )
-        except StatusError as error:
-            _form_error(form, error)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Incident déclaré."))
             return redirect("status-incident", pk=incident.pk)
@@ -211,7 +210,7 @@ def _recovered_at(incident: Incident) -> datetime | None:
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An incident's timeline with the update, resolve and reclassify forms."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incident = get_object_or_404(Incident.objects.select_related("detected_by"), pk=pk)
     end = incident.ended_at or _recovered_at(incident) or timezone.now()
     context = {
@@ -242,37 +241,40 @@ def _next_status(incident: Incident) -> str:
 def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The incident page's buttons: one service call each; a refusal comes back as a message
     naming the field."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     incident = get_object_or_404(Incident, pk=pk)
-    forms: dict[str, type[Form]] = {
-        "mettre-a-jour": IncidentUpdateForm,
-        "resoudre": ResolveForm,
-        "reclasser": ReclassifyForm,
+    user = request.user
+    actions: dict[str, tuple[type[Form], Callable[[dict[str, Any]], object], str]] = {
+        "mettre-a-jour": (
+            IncidentUpdateForm,
+            lambda data: services.post_incident_update(
+                user, incident, data["status"], data["message"], public=data["public"]
+            ),
+            gettext("Mise à jour publiée."),
+        ),
+        "resoudre": (
+            ResolveForm,
+            lambda data: services.resolve_incident(
+                user, incident, data["ended_at"], data["message"]
+            ),
+            gettext("Incident résolu."),
+        ),
+        "reclasser": (
+            ReclassifyForm,
+            lambda data: services.reclassify_incident(user, incident, data["cause"]),
+            gettext("Cause modifiée : les rapports mensuels suivent."),
+        ),
     }
-    if action not in forms:
+    if action not in actions:
         raise Http404()
-    form = forms[action](request.POST)
+    form_class, run, ok = actions[action]
+    form = form_class(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label} : {' '.join(errors)}" if label else " ".join(errors))
         return redirect("status-incident", pk=pk)
-    data = form.cleaned_data
-    try:
-        if action == "mettre-a-jour":
-            services.post_incident_update(
-                request.user, incident, data["status"], data["message"], public=data["public"]
-            )
-            messages.success(request, gettext("Mise à jour publiée."))
-        elif action == "resoudre":
-            services.resolve_incident(request.user, incident, data["ended_at"], data["message"])
-            messages.success(request, gettext("Incident résolu."))
-        else:
-            services.reclassify_incident(request.user, incident, data["cause"])
-            messages.success(request, gettext("Cause modifiée : les rapports mensuels suivent."))
-    except StatusError as error:
-        messages.error(request, error.message)
-    return redirect("status-incident", pk=pk)
+    return run_action(request, lambda: run(form.cleaned_data), ok, "status-incident", pk=pk)
 
 
 # --------------------------------------------------------------------------- maintenance
@@ -280,7 +282,7 @@ def incident_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @login_required
 def maintenance_list(request: HttpRequest) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     rows = Maintenance.objects.prefetch_related("services__contract__client")
     current = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
     context = {
@@ -318,7 +320,7 @@ def _windows(choices: list[Service], now: datetime) -> list[dict[str, Any]]:
 def maintenance_new(request: HttpRequest) -> HttpResponse:
     """MNT-1, MNT-2: plan a maintenance; a refusal says which rule it breaks and the form
     comes back prefilled with the next start every chosen service allows."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     choices = [s for s in _all_services() if s.contract.offer_version.offer.maintenance]
     form = MaintenanceForm(request.POST or None, services=choices)
     proposal = None
@@ -340,9 +342,9 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
             proposal = refused.next_allowed_start
             if proposal is not None:
                 form = _prefilled(request, choices, proposal, data["ends_at"] - data["starts_at"])
-            _form_error(form, refused)
-        except StatusError as error:
-            _form_error(form, error)
+            add_service_error(form, refused)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Maintenance planifiée et annoncée."))
             return redirect("status-maintenances")
@@ -370,7 +372,7 @@ def _prefilled(
 @login_required
 @require_POST
 def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     maintenance = get_object_or_404(Maintenance, pk=pk)
     actions = {
         "demarrer": (services.start_maintenance, gettext("Maintenance commencée.")),
@@ -380,13 +382,7 @@ def maintenance_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action not in actions:
         raise Http404()
     run, ok = actions[action]
-    try:
-        run(request.user, maintenance)
-    except StatusError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, ok)
-    return redirect("status-maintenances")
+    return run_action(request, lambda: run(request.user, maintenance), ok, "status-maintenances")
 
 
 # --------------------------------------------------------------------------- updates (MNT-4)
@@ -402,7 +398,7 @@ def _offers_with_updates() -> list[tuple[str, str]]:
 @login_required
 def update_list(request: HttpRequest) -> HttpResponse:
     """MNT-4: announce a new version or a patch; the list of announcements."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     form = AnnouncementForm(request.POST or None, offers=_offers_with_updates())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -419,8 +415,8 @@ def update_list(request: HttpRequest) -> HttpResponse:
                 changes_required_knowledge=data["changes_required_knowledge"],
                 notes=data["notes"],
             )
-        except StatusError as error:
-            _form_error(form, error)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Mise à jour annoncée aux clients de l'offre."))
             return redirect("status-update", pk=created.pk)
@@ -440,7 +436,7 @@ def _agreeable(announcement: UpdateAnnouncement) -> list[Contract]:
 def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An announcement and the dates agreed with clients (E option « mise à jour
     personnalisée », never for a regulatory patch)."""
-    access.require_vendor(request.user)
+    require_vendor_page(request.user)
     announcement = get_object_or_404(UpdateAnnouncement, pk=pk)
     contracts = _agreeable(announcement)
     form = AgreeForm(request.POST or None, contracts=contracts)
@@ -450,8 +446,8 @@ def update_detail(request: HttpRequest, pk: int) -> HttpResponse:
             services.agree_update_date(
                 request.user, announcement, contract, form.cleaned_data["agreed_for"]
             )
-        except StatusError as error:
-            _form_error(form, error)
+        except ServiceError as error:
+            add_service_error(form, error)
         else:
             messages.success(request, gettext("Date convenue enregistrée."))
             return redirect("status-update", pk=pk)

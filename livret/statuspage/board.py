@@ -41,7 +41,7 @@ from livret.status.models import (
     ServiceState,
 )
 from livret.status.reports import availability_by_service
-from livret.support.services import is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 
 PARIS = ZoneInfo("Europe/Paris")
 HISTORY_DAYS = 90  # resolved incidents shown in the history

@@ -17,23 +17,18 @@ from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from livret.errors import NotAllowed, NotFound, ServiceError
 from livret.status.models import StatusEvent
 from livret.statuspage.board import vendor_name
 from livret.statuspage.feeds import absolute
 from livret.statuspage.models import Channel, Delivery, Subscription, new_secret
 from livret.statuspage.rules import webhook_url_problem
 from livret.support.models import OutgoingMail
-from livret.support.services import NotAllowed, ServiceError, is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Role
 
 CONFIRM_WITHIN = timedelta(days=7)  # a confirmation link older than this has expired
 RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address this often
-
-
-class NotFound(ServiceError):
-    """No such subscription (or not one this user may manage): answered 404."""
-
-    status = 404
 
 
 class Expired(ServiceError):

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from livret.core.availability import MonthlyAvailability
+from livret.errors import ServiceError
 from livret.statuspage import cache, services
 from livret.statuspage.board import (
     MAX_AGE,
@@ -42,7 +43,7 @@ from livret.statuspage.charts import availability_chart
 from livret.statuspage.csrf import csrf_token
 from livret.statuspage.feeds import atom_feed, maintenance_calendar, summary_json
 from livret.statuspage.forms import SubscribeForm, WebhookForm
-from livret.support.services import ServiceError
+from livret.web.errors import add_service_error
 
 # Where the cached page gets each visitor's CSRF token (plain letters: escaping keeps them).
 CSRF_HOLE = "livretcsrfholeb7e0c1"
@@ -243,7 +244,7 @@ def subscribe(request: HttpRequest, vendor: str) -> HttpResponse:
         try:
             services.subscribe_email(vendor, email, timezone.now(), user=user)
         except ServiceError as error:
-            form.add_error("email" if error.field == "email" else None, error.message)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -312,7 +313,7 @@ def webhooks(request: HttpRequest, vendor: str) -> HttpResponse:
                 request.user, vendor, form.cleaned_data["url"], timezone.now()
             )
         except ServiceError as error:
-            form.add_error("url" if error.field == "url" else None, error.message)
+            add_service_error(form, error)
         else:
             form = WebhookForm()
     status = 400 if request.method == "POST" and created is None else 200

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.support.models import Attachment, Request
-from livret.support.services import is_vendor, membership
+from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Contract, Role
 
 

@@ -1,8 +1,8 @@
-"""Back-office views of support data, read-only: every change goes through services.py."""
+"""Back-office views of support data, read-only: every change goes through ``services``."""
 
 from django.contrib import admin
 
-from livret.support.models import ApiToken, OutgoingMail, Request, RequestEvent
+from livret.support.models import OutgoingMail, Request, RequestEvent
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -49,13 +49,3 @@ class RequestAdmin(ReadOnly):
 class OutgoingMailAdmin(ReadOnly):
     list_display = ("subject", "reason", "status", "attempts", "created_at", "sent_at")
     list_filter = ("status", "reason")
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked")
-    readonly_fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at")
-    list_filter = ("revoked",)
-
-    def has_add_permission(self, request, obj=None):
-        return False  # tokens are created with `livret token create`, shown once

@@ -1,4 +1,4 @@
-"""Forms of the support pages. Validation of rules stays in services.py; these only parse."""
+"""Forms of the support pages. Validation of rules stays in ``services``; these only parse."""
 
 from __future__ import annotations
 

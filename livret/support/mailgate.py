@@ -35,9 +35,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from livret.errors import ServiceError
 from livret.support import access, services
 from livret.support.models import OutgoingMail, Request, RequestEvent, State
-from livret.support.services import NewRequest, ServiceError
+from livret.support.services import NewRequest
 from livret.tenants.models import Contract
 
 log = logging.getLogger("livret.mailgate")

@@ -296,17 +296,3 @@ class OutgoingMail(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="outbox_pending")]
-
-
-class ApiToken(models.Model):
-    """A token for the REST API; only its SHA-256 is stored."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from livret.errors import ServiceError
 from livret.support import access, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
@@ -42,9 +43,11 @@ from livret.support.models import (
     queue_order,
 )
 from livret.support.reports import compliance_report
-from livret.support.services import NewRequest, ServiceError, is_vendor
+from livret.support.services import NewRequest
+from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
+from livret.web.errors import add_service_error, run_action
 
 CLOCK_LABELS = {
     "pickup": _("Prise en charge"),
@@ -114,21 +117,6 @@ def clocks_of(
     return out
 
 
-def _vendor(request: HttpRequest) -> None:
-    if not is_vendor(request.user):
-        raise Http404()
-
-
-def _done(
-    request: HttpRequest, number: str, error: ServiceError | None = None, ok: str = ""
-) -> HttpResponse:
-    if error is not None:
-        messages.error(request, error.message)
-    elif ok:
-        messages.success(request, ok)
-    return redirect("request-detail", number=number)
-
-
 # --------------------------------------------------------------------------- portal
 
 
@@ -165,12 +153,13 @@ def request_new(request: HttpRequest) -> HttpResponse:
             menu_path=data["menu_path"],
             priority=data["priority"],
         )
+        files = [(upload.name, upload.read()) for upload in data["attachments"]]
         try:
-            created = services.file_request(filer=request.user, contract=contract, new=new)
-            for upload in data["attachments"]:
-                services.add_attachment(created, request.user, upload.name, upload.read())
+            created = services.file_request(
+                filer=request.user, contract=contract, new=new, attachments=files
+            )
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_service_error(form, error)  # a refused file: nothing filed, the text kept
         else:
             messages.success(
                 request,
@@ -276,11 +265,7 @@ def request_action(request: HttpRequest, number: str, action: str) -> HttpRespon
     if action not in actions:
         raise Http404()
     run, ok = actions[action]
-    try:
-        run()
-    except ServiceError as error:
-        return _done(request, number, error)
-    return _done(request, number, ok=ok)
+    return run_action(request, run, ok, "request-detail", number=number)
 
 
 def _qualify(item: Request, user: Any, request: HttpRequest) -> Any:
@@ -398,7 +383,7 @@ def queue_rows(filters: dict[str, str], user: Any, customer_service: bool = Fals
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """The technician queue, refreshed live (htmx polling)."""
-    _vendor(request)
+    require_vendor_page(request.user)
     customer_service = request.resolver_match.url_name == "customer-service-queue"
     filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue")}
     now = timezone.now()
@@ -423,7 +408,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def phone_request(request: HttpRequest) -> HttpResponse:
     """REQ-1: record a call; Q refuses without a portal request, with the reason."""
-    _vendor(request)
+    require_vendor_page(request.user)
     contracts = list(
         Contract.objects.select_related("client", "offer_version").order_by("reference")
     )
@@ -463,7 +448,7 @@ def phone_request(request: HttpRequest) -> HttpResponse:
                     ),
                 )
             except ServiceError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                add_service_error(form, error)
             else:
                 messages.success(
                     request, gettext("Appel enregistré sur la demande %(n)s.") % {"n": item.number}

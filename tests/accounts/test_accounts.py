@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from livret.accounts import services as accounts
-from livret.support.models import ApiToken, OutgoingMail
+from livret.accounts.models import ApiToken
+from livret.support.models import OutgoingMail
 from livret.tenants.models import Membership
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from livret.api.auth import create_token
+from livret.accounts.services import create_token
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,11 @@ import pytest
 import time_machine
 from django.test import Client
 
-from livret.api.auth import create_token
+from livret.accounts.models import ApiToken
+from livret.accounts.services import create_token, revoke_token
 from livret.core import sla
 from livret.support import services
-from livret.support.models import ApiToken, Request, State
+from livret.support.models import Request, State
 from tests.helpers.clock import at
 from tests.helpers.support import anomaly
 
@@ -780,11 +781,9 @@ def test_it_answers_401_without_credentials_on_every_route(api, targets, method,
 
 
 def test_it_refuses_a_revoked_token_at_once(api, personas) -> None:
-    from livret.api.auth import revoke
-
     token = create_token(personas.user_a, "script")
     assert api.call("get", "/requests", None, token=token).status_code == 200
-    revoke(token[:8])
+    revoke_token(token[:8])
     assert_error(api.call("get", "/requests", None, token=token), 401, "unauthenticated")
     assert api.get("/requests", "user_a").status_code == 200  # other tokens still work
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from livret.api.auth import create_token
+from livret.accounts.services import create_token
 from livret.monitoring.models import MonitoringAlert
 from livret.support.models import Request
 from tests.helpers.monitoring import preventcare_site

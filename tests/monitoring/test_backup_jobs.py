@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import time_machine
 
+from livret.errors import NotAllowed, ServiceError
 from livret.monitoring import jobs, services
 from livret.monitoring.models import BackupJob, BackupResult, MonitoringAlert
-from livret.support.services import NotAllowed, ServiceError
 from tests.helpers.cli import run_livret
 from tests.helpers.clock import at
 from tests.helpers.monitoring import preventcare_site

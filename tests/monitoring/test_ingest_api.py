@@ -19,7 +19,7 @@ import time_machine
 from django.db import connection
 from django.test import Client
 
-from livret.api.auth import create_token
+from livret.accounts.services import create_token
 from livret.monitoring.ingest import ingest_samples
 from livret.monitoring.models import (
     BackupResult,
@@ -126,8 +126,8 @@ def test_it_answers_401_to_a_revoked_token_and_stores_nothing(
 def test_it_refuses_a_users_api_token_and_session_on_every_route(
     client: Client, personas: Any, server_a: Server, frozen: Any, persona: str, route: str
 ) -> None:
-    """A user's API token (livret.api.auth) is not a server token, whoever the user is: client
-    A's admin, client B's user or a vendor technician all get 401, and so does a session."""
+    """A user's API token (livret.accounts.services) is not a server token, whoever the user is:
+    client A's admin, client B's user or a vendor technician all get 401, and so does a session."""
     user = getattr(personas, persona)
     response = post(client, route, create_token(user, "script"), body_for(route))
     assert response.status_code == 401

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from livret.errors import NotAllowed
 from livret.monitoring import triage
 from livret.monitoring.models import ImpactSetting, MonitoringAlert, PhoneCallTask
 from livret.support.models import Comment, OutgoingMail, Request
-from livret.support.services import NotAllowed
 from livret.tenants.models import Client
 from tests.helpers.monitoring import firing_alert, preventcare_site
 

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from livret.core.calendar import calendar_for
+from livret.errors import NotAllowed, ServiceError
 from livret.monitoring import services
 from livret.monitoring.models import PreventiveVisit, Server
-from livret.support.services import NotAllowed, ServiceError
 from tests.helpers.monitoring import preventcare_site
 
 pytestmark = pytest.mark.django_db

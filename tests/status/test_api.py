@@ -10,8 +10,8 @@ import time_machine
 from ninja import NinjaAPI
 from ninja.testing import TestClient
 
+from livret.accounts.services import create_token
 from livret.api import errors
-from livret.api.auth import create_token
 from livret.status import services
 from livret.status.api import router
 from tests.helpers.clock import at

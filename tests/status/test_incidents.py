@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.status import services
 from livret.status.models import Cause, IncidentStatus, ServiceState, StatusEvent
-from livret.status.services import NotAllowed, StatusError, WrongState
 from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_it_names_the_field_of_a_bad_declaration(world, change, field) -> None:
         "message": "Coupure.",
     }
     arguments.update(change)
-    with pytest.raises(StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.declare_incident(world.tech, **arguments, at=at("2026-11-17 11:00"))
     assert refused.value.field == field
     assert refused.value.status == 400
@@ -124,10 +124,10 @@ def test_it_refuses_an_end_before_the_start_or_in_the_future(world) -> None:
     incident = services.declare_incident(
         world.tech, [world.a], "Coupure", "service", at("2026-11-17 10:00"), "Coupure."
     )
-    with pytest.raises(StatusError) as before:
+    with pytest.raises(ServiceError) as before:
         services.resolve_incident(world.tech, incident, at("2026-11-17 09:00"), "fini")
     assert before.value.field == "ended_at"
-    with pytest.raises(StatusError) as future:
+    with pytest.raises(ServiceError) as future:
         services.resolve_incident(
             world.tech, incident, at("2026-11-17 13:00"), "fini", at=at("2026-11-17 12:00")
         )
@@ -141,7 +141,7 @@ def test_it_refuses_to_update_a_resolved_incident(world) -> None:
     services.resolve_incident(world.tech, incident, at("2026-11-17 10:30"), "fini")
     with pytest.raises(WrongState):
         services.post_incident_update(world.tech, incident, "monitoring", "encore ?")
-    with pytest.raises(StatusError) as resolved_again:
+    with pytest.raises(ServiceError) as resolved_again:
         services.resolve_incident(world.tech, incident, at("2026-11-17 10:30"), "fini")
     assert resolved_again.value.status == 409
 
@@ -159,7 +159,7 @@ def test_it_reclassifies_a_resolved_incident_and_records_the_previous_cause(worl
     assert event.data["previous_cause"] == "service"
     assert event.data["cause"] == "out-of-perimeter"
     assert event.public is False  # a contractual matter, for the client concerned
-    with pytest.raises(StatusError) as same:
+    with pytest.raises(ServiceError) as same:
         services.reclassify_incident(world.tech, incident, "out-of-perimeter")
     assert same.value.field == "cause"
 

@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 import time_machine
 
+from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.status import services
 from livret.status.models import MaintenanceKind, MaintenanceStatus, ServiceState, StatusEvent
-from livret.status.services import MaintenanceRefused, StatusError, WrongState
+from livret.status.services import MaintenanceRefused
 from tests.helpers.clock import MARTINIQUE, at
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_it_starts_and_completes_maintenance_on_the_worker_clock(world) -> None:
 def test_it_never_starts_a_planned_maintenance_before_its_announced_start(world) -> None:
     with time_machine.travel(at("2026-11-16 09:00"), tick=False):
         maintenance = plan(world, at("2026-11-21 10:00"), at("2026-11-21 12:00"))
-    with pytest.raises(StatusError) as early:
+    with pytest.raises(ServiceError) as early:
         services.start_maintenance(world.tech, maintenance, at=at("2026-11-21 09:00"))
     assert early.value.code == "too-early"
     services.start_maintenance(world.tech, maintenance, at=at("2026-11-21 10:05"))
@@ -199,14 +200,14 @@ def test_it_cancels_only_a_scheduled_maintenance(world) -> None:
 def test_it_names_the_field_of_a_bad_plan(world, start, end, field) -> None:
     with (
         time_machine.travel(at("2026-11-16 09:00"), tick=False),
-        pytest.raises(StatusError) as refused,
+        pytest.raises(ServiceError) as refused,
     ):
         plan(world, start, end)
     assert refused.value.field == field
 
 
 def test_it_lets_only_vendor_staff_plan(world) -> None:
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.plan_maintenance(
             world.personas.user_a,
             [world.a],

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from livret.errors import ServiceError
 from livret.status import services
 from livret.status.models import (
     Cause,
@@ -290,13 +291,13 @@ def test_it_finds_due_probes_with_one_query(world, listener, django_assert_num_q
     ],
 )
 def test_it_names_the_field_of_a_bad_probe(world, kind, target, field) -> None:
-    with pytest.raises(services.StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.add_probe(world.tech, world.a, kind=kind, target=target)
     assert refused.value.field == field
 
 
 def test_it_refuses_a_timeout_longer_than_the_interval(world) -> None:
-    with pytest.raises(services.StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.add_probe(
             world.tech,
             world.a,

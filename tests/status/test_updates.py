@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from livret.errors import NotAllowed, ServiceError
 from livret.status import services
 from livret.status.models import AgreedUpdateDate, StatusEvent
-from livret.status.services import NotAllowed, StatusError
 from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +58,7 @@ def test_it_announces_a_new_version_with_its_date_and_what_it_needs(world, exper
 
 def test_it_refuses_a_new_version_dated_in_the_past(world) -> None:
     """MNT-4: clients are told the date of each new version in advance."""
-    with pytest.raises(StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         announce(world, planned_for=at("2026-11-15 22:00"))
     assert refused.value.field == "planned_for"
     assert "à l'avance" in refused.value.message
@@ -73,7 +73,7 @@ def test_it_takes_a_patch_without_notice(world) -> None:
 
 def test_it_refuses_a_kind_the_offer_does_not_name(world) -> None:
     """C names major/minor updates; Q names new versions and patches."""
-    with pytest.raises(StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         announce(world, offer_id="quadra-entreprise", kind="major")
     assert refused.value.field == "kind"
     assert "nouvelle version, patch" in refused.value.message
@@ -92,7 +92,7 @@ def test_it_agrees_a_date_only_with_a_client_holding_the_option(world, expert) -
     assert agreed.agreed_for == at("2027-01-08 20:00")
     event = StatusEvent.objects.get(kind="update.agreed")
     assert (event.public, event.clients) == (False, [with_option.client_id])
-    with pytest.raises(StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.agree_update_date(world.tech, announcement, without, at("2027-01-08 20:00"))
     assert refused.value.field == "contract"
     assert "Mise à jour personnalisée" in refused.value.message
@@ -106,7 +106,7 @@ def test_it_never_agrees_a_date_for_a_regulatory_patch(world, expert) -> None:
     """MNT-4 (E art. 3): « à l'exception des patchs réglementaires »."""
     with_option, _ = expert
     patch = announce(world, kind="patch", version_label="2026.4.3", regulatory=True)
-    with pytest.raises(StatusError) as refused:
+    with pytest.raises(ServiceError) as refused:
         services.agree_update_date(world.tech, patch, with_option, at("2027-01-08 20:00"))
     assert refused.value.field == "announcement"
     assert "réglementaire" in refused.value.message
@@ -117,10 +117,10 @@ def test_it_refuses_a_contract_on_another_offer_or_a_past_date(world, expert) ->
     with_option, _ = expert
     announcement = announce(world)
     quadra = world.personas.client_a.contracts.get(reference="A-1")
-    with pytest.raises(StatusError) as other:
+    with pytest.raises(ServiceError) as other:
         services.agree_update_date(world.tech, announcement, quadra, at("2027-01-08 20:00"))
     assert other.value.field == "contract"
-    with pytest.raises(StatusError) as past:
+    with pytest.raises(ServiceError) as past:
         services.agree_update_date(world.tech, announcement, with_option, at("2026-11-01 20:00"))
     assert past.value.field == "agreed_for"
 

@@ -23,10 +23,11 @@ import pytest
 from livret.core import sla
 from livret.core.calendar import to_us
 from livret.core.offer import load_offer_text, load_preset
+from livret.errors import ServiceError
 from livret.ops.worker import JOBS
 from livret.support import jobs, services
 from livret.support.models import OutgoingMail, Request, RequestEvent, SlaAlert
-from livret.support.services import NewRequest
+from livret.support.services import NewRequest, clocks
 from tests.helpers.cli import run_livret
 from tests.helpers.clock import at
 
@@ -42,9 +43,9 @@ def anomaly(priority: str = "critical") -> NewRequest:
 @pytest.fixture(autouse=True)
 def _fresh_policies():  # type: ignore[no-untyped-def]
     # services caches policies by offer-version pk; rolled-back tests reuse pks on SQLite
-    services._policy_for_version.cache_clear()
+    clocks._policy_for_version.cache_clear()
     yield
-    services._policy_for_version.cache_clear()
+    clocks._policy_for_version.cache_clear()
 
 
 @pytest.fixture
@@ -237,7 +238,7 @@ def test_it_loses_nothing_when_the_worker_fails_before_its_commit(
         new=anomaly("critical"),
         at=at("2026-11-19 10:00"),
     )
-    real = services._queue_alert_mail
+    real = clocks._queue_alert_mail
     calls = []
 
     def crash_first(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -246,7 +247,7 @@ def test_it_loses_nothing_when_the_worker_fails_before_its_commit(
             raise RuntimeError("worker killed while queueing the mail")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_queue_alert_mail", crash_first)
+    monkeypatch.setattr(clocks, "_queue_alert_mail", crash_first)
     now = at("2026-11-19 14:30")
     assert jobs.scan_breaches(now) == 0
     # the transaction was rolled back as a whole: no alert, no audit event, no mail
@@ -326,7 +327,7 @@ elif mode in ("scan", "crash"):
     if mode == "crash":
         def killed(*args, **kwargs):
             os._exit(137)  # like SIGKILL: no rollback code runs, the connection just drops
-        services._queue_alert_mail = killed
+        services.clocks._queue_alert_mail = killed
     print("ready", flush=True)
     go = sys.argv[3] if len(sys.argv) > 3 else None
     while go and not os.path.exists(go):
@@ -609,7 +610,7 @@ def test_it_recomputes_every_open_request_as_the_service_functions_do(personas, 
             if steps > 5:
                 t += timedelta(hours=4)
                 r = services.reject(r, personas.user_a, "Toujours en erreur", at=t)
-        except services.ServiceError:
+        except ServiceError:
             pass
     now = at("2026-10-01 12:00")
     jobs.scan_breaches(at("2026-06-01 12:00"))  # some alerts already sent

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.support import services
 from livret.support.models import OutgoingMail, State
-from livret.support.services import NewRequest, NotAllowed, ServiceError, WrongState
+from livret.support.services import NewRequest
 from tests.helpers.clock import at
 from tests.helpers.support import anomaly
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from livret.support import services
-from livret.support.models import Request
+from livret.support.models import Attachment, OutgoingMail, Request, RequestEvent
 from livret.support.services import NewRequest
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,83 @@ def test_it_files_a_request_with_an_attachment_and_never_serves_html_inline(
     assert (
         login(client, personas.user_b).get(f"/pieces-jointes/{attachment.pk}/").status_code == 404
     )
+
+
+def _filing(contract, *files: SimpleUploadedFile) -> dict[str, object]:
+    return {
+        "contract": contract.pk,
+        "kind": "anomaly",
+        "priority": "high",
+        "title": "Export KO",
+        "description": "L'export plante au 3e dossier",
+        "attachments": list(files),
+    }
+
+
+def _stored(uploads) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {
+        "requests": Request.objects.count(),
+        "events": RequestEvent.objects.count(),
+        "attachments": Attachment.objects.count(),
+        "mails": OutgoingMail.objects.count(),
+        "files": sum(1 for path in uploads.rglob("*") if path.is_file()),
+    }
+
+
+def test_it_files_nothing_when_an_attachment_is_refused_and_says_why(
+    client, personas, settings, tmp_path, monkeypatch
+) -> None:
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    monkeypatch.setenv("LIVRET_MAX_ATTACHMENT_MB", "1")
+    login(client, personas.user_a)
+    contract = personas.client_a.contracts.get()
+    before = _stored(tmp_path)
+    response = client.post(
+        "/demandes/nouvelle/",
+        _filing(
+            contract,
+            SimpleUploadedFile("capture.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100),
+            SimpleUploadedFile("base.zip", b"0" * (1024 * 1024 + 1)),
+        ),
+    )
+    assert response.status_code == 200  # the form again: nothing filed, nothing stored
+    assert _stored(tmp_path) == before
+    page = response.content.decode()
+    assert 'id="id_attachments_error"' in page
+    assert "« base.zip » : le fichier dépasse 1 Mo" in page
+    assert 'value="Export KO"' in page and "L&#x27;export plante au 3e dossier" in page
+    # Sent again without the big file: filed once, with the other file.
+    client.post(
+        "/demandes/nouvelle/",
+        _filing(contract, SimpleUploadedFile("capture.png", b"\x89PNG\r\n\x1a\n")),
+    )
+    created = Request.objects.get(title="Export KO")
+    assert [a.filename for a in created.attachments.all()] == ["capture.png"]
+
+
+def test_it_files_a_request_with_two_attachments_in_one_go(
+    client, personas, settings, tmp_path
+) -> None:
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    login(client, personas.user_a)
+    response = client.post(
+        "/demandes/nouvelle/",
+        _filing(
+            personas.client_a.contracts.get(),
+            SimpleUploadedFile("capture.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100),
+            SimpleUploadedFile("journal.txt", b"ERR-42 au dossier 3"),
+        ),
+    )
+    created = Request.objects.get(title="Export KO")
+    assert response.status_code == 302
+    stored = {a.filename: a for a in created.attachments.all()}
+    assert stored.keys() == {"capture.png", "journal.txt"}
+    assert stored["capture.png"].content_type == "image/png"
+    assert services.attachment_path(stored["journal.txt"]).read_bytes() == b"ERR-42 au dossier 3"
+    kinds = list(created.events.order_by("seq").values_list("kind", flat=True))
+    assert kinds.count("attachment") == 2 and kinds[0] == "registered"
+    assert created.event_count == len(kinds)
+    assert _stored(tmp_path)["files"] == 2
 
 
 def test_it_shows_the_filing_form_errors_by_field(client, personas) -> None:

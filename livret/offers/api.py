@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
-from livret.api.errors import ApiError
 from livret.offers.models import OfferVersion
 
 router = Router(tags=["offers"])
@@ -57,7 +56,5 @@ def get_offer(request: HttpRequest, offer_id: str, version: int | None = None) -
     versions = OfferVersion.objects.filter(offer_id=offer_id)
     found = (versions.filter(number=version) if version else versions.order_by("-number")).first()
     if found is None:
-        raise ApiError(
-            404, "not-found", f"no offer {offer_id!r}" + (f" version {version}" if version else "")
-        )
+        raise Http404(f"no offer {offer_id!r}" + (f" version {version}" if version else ""))
     return {**_summary(found), "offer": found.offer.model_dump(mode="json")}

@@ -4,27 +4,27 @@ Every route needs a caller (``livret.api.auth``). Handlers stay thin: parse, rea
 through ``livret.support.access`` (another tenant's request, attachment or contract is 404,
 never 403, so a number reveals nothing), call the service function, serialise. A refused
 action is ``{"code", "message", "field"}`` with the service's status (400 bad value, 403 not
-allowed for this role, 409 wrong state); ``Http404`` becomes ``{"code": "not-found"}``.
+allowed for this role, 409 wrong state) and ``Http404`` becomes ``{"code": "not-found"}``, both
+in ``livret.api.errors``. The bodies and answers are in ``livret.support.schemas``.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import File, Query, Router, Schema, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
-from pydantic import AwareDatetime, Field, field_validator
 
 from livret.api.auth import api_auth
+from livret.api.errors import ERRORS, Error
+from livret.errors import NotFound, ServiceError
 from livret.support import reports, services
 from livret.support.access import (
     access_attachment,
@@ -37,253 +37,44 @@ from livret.support.models import (
     Attachment,
     BillableProposal,
     Comment,
-    Kind,
-    Priority,
     Request,
     RequestEvent,
     State,
     queue_order,
 )
-from livret.support.services import NewRequest, ServiceError
+from livret.support.schemas import (
+    MAX_ID,
+    AttachmentOut,
+    CommentIn,
+    CommentOut,
+    EventOut,
+    FixIn,
+    NewRequestIn,
+    OptionalReasonIn,
+    PriorityIn,
+    ProposalIn,
+    ProposalOut,
+    QualifyIn,
+    QuestionIn,
+    ReasonIn,
+    RemoteSessionIn,
+    RemoteSessionOut,
+    RequestDetail,
+    RequestFilters,
+    RequestPage,
+    TextIn,
+)
+from livret.support.services import NewRequest
+from livret.tenants.access import is_vendor
 
 logger = logging.getLogger(__name__)
 
 router = Router(tags=["support"], auth=api_auth())
 
-ERRORS = frozenset({400, 401, 403, 404, 409, 422})
-_MAX_ID = 2**63 - 1  # larger ids cannot exist; refusing them keeps the database driver quiet
 _NUMBER = re.compile(r"^[A-Za-z0-9-]{1,32}$")
-_MAX_TEXT = 100_000
-# Served with their own type; everything else (HTML, SVG, archives, programs, unknown bytes)
-# is served as application/octet-stream, always as a download.
-Text = Annotated[str, Field(max_length=_MAX_TEXT)]
-
-
-# --------------------------------------------------------------------------- schemas
-
-
-class Error(Schema):
-    code: str
-    message: str
-    field: str | None = None
-
-
-class _Input(Schema):
-    """A request body or query; text never holds NUL characters (PostgreSQL refuses them)."""
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("NUL characters are not allowed")
-        return value
-
-
-class NewRequestIn(_Input):
-    contract_id: int = Field(ge=1, le=_MAX_ID)
-    kind: Kind
-    title: str = Field(max_length=200)
-    description: Text
-    context: Text = ""
-    error_messages: Text = ""
-    menu_path: str = Field("", max_length=500)
-    priority: Priority = Priority("moderate")
-
-
-class QualifyIn(_Input):
-    criticity: Literal[1, 2, 3] | None = Field(
-        description="1 Bloquante, 2 Majeure, 3 Mineure; null: not an anomaly"
-    )
-
-
-class TextIn(_Input):
-    text: Text
-
-
-class FixIn(_Input):
-    text: Text
-    workaround: bool = False
-
-
-class QuestionIn(_Input):
-    question: Text
-
-
-class ReasonIn(_Input):
-    reason: Text
-
-
-class OptionalReasonIn(_Input):
-    reason: Text = ""
-
-
-class PriorityIn(_Input):
-    priority: Priority
-
-
-class RemoteSessionIn(_Input):
-    starts_at: AwareDatetime
-    minutes: int
-
-
-class ProposalIn(_Input):
-    service: str = Field(min_length=1, max_length=40)
-    description: Text
-    amount_eur: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
-    credits: int | None = Field(None, ge=0, le=2**31 - 1)
-
-
-class CommentIn(_Input):
-    body: Text
-    internal: bool = False
-
-
-class RequestFilters(_Input):
-    state: State | None = None
-    kind: Kind | None = None
-    client: str | None = Field(None, max_length=64, description="client slug (vendor staff)")
-    mine: bool = Field(False, description="vendor: assigned to me; client: filed by me")
-    breached: bool | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=10**9)
-
-
-class RequestSummary(Schema):
-    number: str
-    title: str
-    kind: str
-    channel: str
-    state: str
-    state_label: str
-    priority: str
-    criticity: int | None
-    client: str
-    contract_id: int
-    contract: str
-    filer: str
-    assignee: str | None
-    priority_line: bool
-    billable: bool
-    registered_at: datetime
-    picked_up_at: datetime | None
-    closed_at: datetime | None
-    next_deadline_at: datetime | None
-    breached: list[str] = Field(description="clocks past due (as of the last change)")
-
-
-class RequestPage(Schema):
-    count: int
-    limit: int
-    offset: int
-    items: list[RequestSummary]
-
-
-class Deadlines(Schema):
-    pickup: datetime | None
-    action_plan: datetime | None
-    fix: datetime | None
-    validation: datetime | None
-
-
-class ClockOut(Schema):
-    clock: str
-    allowed: str
-    started_at: datetime
-    due_at: datetime
-    running: bool
-    paused_since: datetime | None
-    stopped_at: datetime | None
-    met: bool | None
-    business_seconds_left: int | None = Field(
-        description="running clocks: business time until due (negative once breached)"
-    )
-
-
-class EventOut(Schema):
-    seq: int
-    at: datetime
-    kind: str
-    actor: str
-    data: dict[str, Any]
-    visible_to_client: bool
-    prev_hash: str
-    hash: str
-
-
-class AttachmentOut(Schema):
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    uploaded_by: str
-    created_at: datetime
-    url: str
-
-
-class CommentOut(Schema):
-    id: int
-    author: str
-    body: str
-    internal: bool
-    created_at: datetime
-
-
-class ProposalOut(Schema):
-    service: str
-    description: str
-    amount_eur: Decimal | None
-    credits: int | None
-    created_at: datetime
-
-
-class RemoteSessionOut(Schema):
-    id: int
-    technician: str
-    starts_at: datetime
-    ends_at: datetime
-
-
-class RequestDetail(RequestSummary):
-    description: str
-    context: str
-    error_messages: str
-    menu_path: str
-    not_an_anomaly: bool
-    eligibility_issues: list[dict[str, Any]]
-    deadlines: Deadlines
-    clocks: list[ClockOut]
-    attachments: list[AttachmentOut]
-    proposal: ProposalOut | None
-    remote_sessions: list[RemoteSessionOut]
-    events: list[EventOut]
 
 
 # --------------------------------------------------------------------------- plumbing
-
-
-def _error(status: int, code: str, message: str, field: str | None = None) -> JsonResponse:
-    return JsonResponse(
-        {"code": code, "message": message, "field": field},
-        status=status,
-        content_type="application/json; charset=utf-8",
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the service layer's refusals and Http404 into JSON errors."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except ServiceError as error:
-            return _error(error.status, error.code, error.message, error.field)
-        except Http404 as error:
-            return _error(404, "not-found", str(error) or "introuvable")
-
-    return wrapper
 
 
 def _request(user: Any, number: str) -> Request:
@@ -323,7 +114,7 @@ def _summary(req: Request) -> dict[str, Any]:
 
 def _events(user: Any, req: Request) -> list[RequestEvent]:
     events = req.events.all()
-    if not services.is_vendor(user):
+    if not is_vendor(user):
         events = events.filter(visible_to_client=True)
     return list(events)
 
@@ -405,7 +196,7 @@ def _detail(user: Any, req: Request, *, new: bool = False) -> dict[str, Any]:
                 "business_seconds_left": left,
             }
         )
-    vendor = services.is_vendor(user)
+    vendor = is_vendor(user)
     proposal = None if new else getattr(req, "proposal", None)
     return {
         **_summary(req),
@@ -458,7 +249,6 @@ def _act(
 
 
 @router.post("/requests", response={201: RequestDetail, ERRORS: Error})
-@_json_errors
 def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[str, Any]]:
     """File a request (REQ-1, REQ-2) on one of your organisation's contracts; channel "api"."""
     user = request.auth
@@ -482,11 +272,10 @@ def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[s
 
 
 @router.get("/requests", response={200: RequestPage, ERRORS: Error})
-@_json_errors
 def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
     """The requests you may see. Vendor staff get the technician queue order (REQ-9)."""
     user = request.auth
-    vendor = services.is_vendor(user)
+    vendor = is_vendor(user)
     found = visible_requests(user)
     if filters.state is not None:
         found = found.filter(state=filters.state)
@@ -510,7 +299,6 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[
 
 
 @router.get("/requests/{number}", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def get_request(request: HttpRequest, number: str) -> dict[str, Any]:
     """One request: deadlines, business time left per running clock, breaches, eligibility
     issues and the audit trail you may see (clients never see internal events)."""
@@ -519,7 +307,6 @@ def get_request(request: HttpRequest, number: str) -> dict[str, Any]:
 
 
 @router.get("/requests/{number}/events", response={200: list[EventOut], ERRORS: Error})
-@_json_errors
 def list_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """The hash-chained audit trail (REQ-11), as far as you may see it."""
     user = request.auth
@@ -530,35 +317,30 @@ def list_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/requests/{number}/take", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def take(request: HttpRequest, number: str) -> dict[str, Any]:
     """Vendor: take the request in charge (stops the pickup clock, REQ-4)."""
     return _act(request, number, lambda r, u: services.take_in_charge(r, u))
 
 
 @router.post("/requests/{number}/priority", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def set_priority(request: HttpRequest, number: str, payload: PriorityIn) -> dict[str, Any]:
     """Change the priority; the pickup deadline is recomputed from registration."""
     return _act(request, number, lambda r, u: services.set_priority(r, u, payload.priority))
 
 
 @router.post("/requests/{number}/qualify", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def qualify(request: HttpRequest, number: str, payload: QualifyIn) -> dict[str, Any]:
     """Vendor: criticity 1, 2 or 3 starts REQ-6's clocks; null qualifies it as no anomaly."""
     return _act(request, number, lambda r, u: services.qualify(r, u, payload.criticity))
 
 
 @router.post("/requests/{number}/action-plan", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def action_plan(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
     """Vendor: the corrective action plan of a criticity-1 anomaly."""
     return _act(request, number, lambda r, u: services.deliver_action_plan(r, u, payload.text))
 
 
 @router.post("/requests/{number}/fix", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def fix(request: HttpRequest, number: str, payload: FixIn) -> dict[str, Any]:
     """Vendor: a fix or a workaround; the client then validates or rejects it."""
     return _act(
@@ -569,56 +351,48 @@ def fix(request: HttpRequest, number: str, payload: FixIn) -> dict[str, Any]:
 
 
 @router.post("/requests/{number}/ask", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def ask(request: HttpRequest, number: str, payload: QuestionIn) -> dict[str, Any]:
     """Vendor: ask the client for information (REQ-6b pauses the delivery clocks)."""
     return _act(request, number, lambda r, u: services.ask_client(r, u, payload.question))
 
 
 @router.post("/requests/{number}/answer", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def answer(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
     """Answer the vendor's question; the paused clocks resume."""
     return _act(request, number, lambda r, u: services.client_answers(r, u, payload.text))
 
 
 @router.post("/requests/{number}/validate", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def validate(request: HttpRequest, number: str) -> dict[str, Any]:
     """Validate the delivered fix or workaround: the request is closed."""
     return _act(request, number, lambda r, u: services.validate(r, u))
 
 
 @router.post("/requests/{number}/reject", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def reject(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     """Reject the delivery: back to qualified, the delivery clocks restart."""
     return _act(request, number, lambda r, u: services.reject(r, u, payload.reason))
 
 
 @router.post("/requests/{number}/reopen", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def reopen(request: HttpRequest, number: str, payload: ReasonIn) -> dict[str, Any]:
     """Reopen a closed request."""
     return _act(request, number, lambda r, u: services.reopen(r, u, payload.reason))
 
 
 @router.post("/requests/{number}/close", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def close(request: HttpRequest, number: str, payload: OptionalReasonIn) -> dict[str, Any]:
     """Vendor: close the request."""
     return _act(request, number, lambda r, u: services.close(r, u, payload.reason))
 
 
 @router.post("/requests/{number}/cancel", response={200: RequestDetail, ERRORS: Error})
-@_json_errors
 def cancel(request: HttpRequest, number: str, payload: OptionalReasonIn) -> dict[str, Any]:
     """Cancel an open request."""
     return _act(request, number, lambda r, u: services.cancel(r, u, payload.reason))
 
 
 @router.post("/requests/{number}/remote-sessions", response={201: RemoteSessionOut, ERRORS: Error})
-@_json_errors
 def book_remote_session(
     request: HttpRequest, number: str, payload: RemoteSessionIn
 ) -> Status[dict[str, Any]]:
@@ -641,7 +415,6 @@ def book_remote_session(
 
 
 @router.post("/requests/{number}/proposal", response={201: ProposalOut, ERRORS: Error})
-@_json_errors
 def propose(request: HttpRequest, number: str, payload: ProposalIn) -> Status[dict[str, Any]]:
     """Vendor: turn out-of-scope work into a paid service offer (REQ-3)."""
     user = request.auth
@@ -660,18 +433,16 @@ def propose(request: HttpRequest, number: str, payload: ProposalIn) -> Status[di
 
 
 @router.get("/requests/{number}/comments", response={200: list[CommentOut], ERRORS: Error})
-@_json_errors
 def list_comments(request: HttpRequest, number: str) -> list[dict[str, Any]]:
     """Messages on the request; internal notes only for vendor staff."""
     user = request.auth
     notes = _request(user, number).comments.select_related("author").order_by("created_at", "pk")
-    if not services.is_vendor(user):
+    if not is_vendor(user):
         notes = notes.filter(internal=False)
     return [_comment(n) for n in notes]
 
 
 @router.post("/requests/{number}/comments", response={201: CommentOut, ERRORS: Error})
-@_json_errors
 def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[dict[str, Any]]:
     """Write a message; ``internal`` notes are for vendor staff only."""
     user = request.auth
@@ -680,7 +451,6 @@ def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status
 
 
 @router.post("/requests/{number}/attachments", response={201: AttachmentOut, ERRORS: Error})
-@_json_errors
 def upload(request: HttpRequest, number: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
     """Attach a file (multipart field ``file``); its type is read from its bytes (REQ-2)."""
     user = request.auth
@@ -707,12 +477,11 @@ def upload(request: HttpRequest, number: str, file: File[UploadedFile]) -> Statu
         }
     },
 )
-@_json_errors
 def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
     """Download an attachment of a request you may see. Only images, PDF, office documents and
     plain text keep their type; anything else is ``application/octet-stream``."""
     user = request.auth
-    if not 0 < attachment_id <= _MAX_ID:
+    if not 0 < attachment_id <= MAX_ID:
         raise Http404("Aucune pièce jointe de ce numéro.")
     attachment = access_attachment(user, attachment_id)
     path = services.attachment_path(attachment)
@@ -720,7 +489,7 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
         handle = path.open("rb")
     except FileNotFoundError:
         logger.error("attachment %s: file %s is missing", attachment.pk, path)
-        return _error(404, "file-missing", "le fichier de cette pièce jointe est introuvable")
+        raise NotFound("file-missing", "le fichier de cette pièce jointe est introuvable") from None
     return download_response(attachment, handle)
 
 
@@ -728,10 +497,9 @@ def download(request: HttpRequest, attachment_id: int) -> HttpResponse:
 
 
 @router.get("/contracts/{contract_id}/compliance", response={200: dict[str, Any], ERRORS: Error})
-@_json_errors
 def compliance(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     """REQ-7: pickup compliance per 12-month period and REQ-6 deliveries per criticity."""
     user = request.auth
-    if not 0 < contract_id <= _MAX_ID:
+    if not 0 < contract_id <= MAX_ID:
         raise Http404("Aucun contrat de ce numéro.")
     return reports.compliance_report(access_contract(user, contract_id), timezone.now())

@@ -1,6 +1,11 @@
-"""Vendor pages for offers: validate and import a booklet file, see versions and contracts."""
+"""The offers' pages: the booklets rendered from the stored versions (OFF-4, OFF-5), and the
+vendor page that validates and imports a booklet file (OFF-1).
+
+They live in the web layer, above tenants, because the vendor page needs the persona helpers."""
 
 from __future__ import annotations
+
+from itertools import groupby
 
 from django import forms
 from django.contrib import messages
@@ -14,7 +19,65 @@ from django.utils.translation import gettext_lazy as _
 from livret.core.offer import OfferError, load_offer_text
 from livret.offers.models import OfferVersion
 from livret.offers.services import import_offer
-from livret.support.services import is_vendor
+from livret.tenants.access import is_vendor
+
+
+def latest_versions() -> list[OfferVersion]:
+    """The latest version of every offer."""
+    versions = OfferVersion.objects.order_by("offer_id", "-number").defer("source_text")
+    return [next(group) for _offer_id, group in groupby(versions, key=lambda v: v.offer_id)]
+
+
+def offer_list(request: HttpRequest) -> HttpResponse:
+    """Every offer with its versions (OFF-5)."""
+    versions = OfferVersion.objects.order_by("offer_id", "-number").defer("source_text")
+    rows = []
+    for _offer_id, group in groupby(versions, key=lambda v: v.offer_id):
+        items = list(group)
+        rows.append({"latest": items[0], "versions": items})
+    return render(request, "web/offer_list.html", {"rows": rows})
+
+
+def _version(offer_id: str, number: int | None) -> OfferVersion:
+    versions = OfferVersion.objects.filter(offer_id=offer_id)
+    version = (
+        versions.filter(number=number).first() if number else versions.order_by("-number").first()
+    )
+    if version is None:
+        raise Http404("Aucune offre ou version de ce nom.")
+    return version
+
+
+def _booklet(version: OfferVersion, fmt: str) -> str:
+    from livret.offers.booklet import render_booklet
+
+    return render_booklet(version.offer, fmt, version_label=f"version {version.number}")  # type: ignore[arg-type]
+
+
+def offer_detail(request: HttpRequest, offer_id: str, number: int | None = None) -> HttpResponse:
+    """The booklet (OFF-4) of the latest or a given version, inside the site's layout."""
+    from livret.offers.booklet import build_booklet
+
+    version = _version(offer_id, number)
+    booklet = build_booklet(version.offer, version_label=f"version {version.number}")
+    return render(request, "web/booklet.html", {"booklet": booklet, "version": version})
+
+
+def offer_standalone(
+    request: HttpRequest, offer_id: str, number: int | None = None
+) -> HttpResponse:
+    """The booklet as one self-contained HTML document, to save or print."""
+    return HttpResponse(_booklet(_version(offer_id, number), "html"))
+
+
+def offer_markdown(request: HttpRequest, offer_id: str, number: int | None = None) -> HttpResponse:
+    """The booklet as Markdown, offered as a download."""
+    version = _version(offer_id, number)
+    response = HttpResponse(_booklet(version, "md"), content_type="text/markdown; charset=utf-8")
+    filename = f"{version.offer_id}-v{version.number}.md"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
 
 MAX_OFFER_BYTES = 1024 * 1024
 

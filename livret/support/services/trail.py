@@ -1,0 +1,140 @@
+"""The steps every state change of a request shares (SPEC REQ-11).
+
+Who may act on a request, locking it, checking the state it is in, appending an event to its
+hash-chained audit trail, and queueing a mail about it in the same transaction (the worker
+sends it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from livret.core.audit import GENESIS, event_hash
+from livret.errors import NotAllowed, ServiceError, WrongState
+from livret.support.models import OutgoingMail, Request, RequestEvent, State
+from livret.tenants.access import is_vendor, membership
+
+
+def require_client_of(user: Any, request: Request) -> None:
+    """Refuse (:class:`NotAllowed`) anyone but the request's client's members and vendor staff."""
+    member = membership(user)
+    if not (member and member.client_id == request.client_id) and not is_vendor(user):
+        raise NotAllowed("not-your-request", "cette demande n'est pas celle de votre organisation")
+
+
+def actor_label(user: Any) -> str:
+    """How the trail names an actor: "livret" for the system, vendor staff marked as such."""
+    if user is None:
+        return "livret"
+    name = user.get_full_name() or user.get_username()
+    return f"{name} (éditeur)" if is_vendor(user) else name
+
+
+def record_event(
+    request: Request,
+    kind: str,
+    actor: Any,
+    at: datetime,
+    data: dict[str, Any] | None = None,
+    *,
+    visible_to_client: bool = True,
+) -> RequestEvent:
+    """Append one event to the request's chain (REQ-11)."""
+    seq = request.event_count + 1
+    label = actor_label(actor)
+    payload = {
+        "request": request.number,
+        "seq": seq,
+        "at": _hashed_instant(at),
+        "kind": kind,
+        "actor": label,
+        "data": data or {},
+    }
+    prev = request.last_event_hash or GENESIS
+    digest = event_hash(prev, payload)
+    event = RequestEvent.objects.create(
+        request=request,
+        seq=seq,
+        at=at,
+        kind=kind,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=label,
+        data=data or {},
+        visible_to_client=visible_to_client,
+        prev_hash=prev,
+        hash=digest,
+    )
+    request.event_count = seq
+    request.last_event_hash = digest
+    return event
+
+
+def _hashed_instant(at: datetime) -> str:
+    # The database gives instants back in UTC: hash them in UTC, to the microsecond.
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_payload(event: RequestEvent) -> dict[str, Any]:
+    """The hashed content of a stored event (what ``livret audit verify`` re-hashes)."""
+    return {
+        "request": event.request.number if hasattr(event, "request") else None,
+        "seq": event.seq,
+        "at": _hashed_instant(event.at),
+        "kind": event.kind,
+        "actor": event.actor_label,
+        "data": event.data,
+    }
+
+
+def mail_about(
+    request: Request, reason: str, subject: str, body: str, to: list[str] | None = None
+) -> None:
+    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link."""
+    recipients = to if to is not None else [request.filer_email or request.filer.email]
+    recipients = [r for r in recipients if r]
+    if not recipients:
+        return
+    OutgoingMail.objects.create(
+        request=request,
+        to=recipients,
+        subject=f"[{request.number}] {subject}",
+        body=f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
+        reason=reason,
+        created_at=timezone.now(),
+    )
+
+
+def locked(request: Request) -> Request:
+    """The request re-read under a row lock, for one change at a time."""
+    # Serialise changes to one request (FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE
+    # transactions already serialise writers).
+    return (
+        Request.objects.select_for_update().select_related("contract", "filer").get(pk=request.pk)
+    )
+
+
+def expect_state(request: Request, *states: object, action: str) -> None:
+    """Refuse (:class:`WrongState`) the ``action`` unless the request is in one of ``states``."""
+    if request.state not in states:
+        allowed = ", ".join(str(State(s).label) for s in states)
+        raise WrongState(
+            "wrong-state",
+            f"impossible de {action} : la demande est « {State(request.state).label} » "
+            f"(possible depuis : {allowed})",
+        )
+
+
+def tell_assignee(request: Request, subject: str, body: str) -> None:
+    """The client wrote: the technician in charge hears of it at once."""
+    if request.assignee and request.assignee.email:
+        mail_about(request, "client-wrote", subject, body, to=[request.assignee.email])
+
+
+def non_empty(text: str, field: str) -> None:
+    """Refuse a blank text for ``field``."""
+    if not (text or "").strip():
+        raise ServiceError("invalid", f"le champ {field} est obligatoire", field=field)
