@@ -269,7 +269,7 @@ def child_recompute(args: argparse.Namespace) -> dict[str, Any]:
         mismatches += stored != recompute.deadlines_of(request)
     scalar_per_request = (time.perf_counter() - started) / len(sample)
     filled_with_deadlines = Request.objects.filter(next_deadline_at__isnull=False).count()
-    from livret.cli_support import chain_breaks
+    from livret.support.audit import chain_breaks
 
     started = time.perf_counter()
     verified = list(chain_breaks())

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-
-def run_livret(
-    *args: str, data_dir: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the real ``livret`` command in a subprocess, on a SQLite database in data_dir."""
-    env = {**os.environ, "LIVRET_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "livret", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
+from tests.helpers.cli import run_livret
 
 
 def imported_modules(folder: Path) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from livret.core.offer.presets import PRESET_IDS
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
 
 
 def test_it_lists_the_imported_offers_as_stable_json(demo_dir) -> None:

@@ -3,7 +3,6 @@ one-line errors with the file, line and column, exit 2."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -13,17 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from livret import cli_monitor
+from livret.cli import main
 from livret.core.offer import preset_path
 
 HEADER = "time,server,metric,value\n"
 
 
 def run(*args: str) -> int:
-    parser = argparse.ArgumentParser(prog="livret")
-    cli_monitor.register(parser.add_subparsers())
-    namespace = parser.parse_args(["monitor", *args])
-    return int(namespace.handler(namespace))
+    return main(["monitor", *args])
 
 
 def minutes(start: str, server: str, metric: str, values: Sequence[float]) -> list[str]:

@@ -4,22 +4,13 @@ with the seeds' numbers, DST edges, an overseas client and bad input; ``sla repo
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from livret.cli import main
-
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
-
+from tests.helpers.cli import UNREACHABLE_DATABASE, run_livret
+from tests.helpers.clock import at
 
 # (offer, formula, territory, priority, kind, criticity, at, due) — seed numbers:
 DUE = [
@@ -197,35 +188,21 @@ def test_it_refuses_a_naive_or_unreadable_instant(capsys, instant, message) -> N
     assert code == 2 and out == "" and len(err.splitlines()) == 1 and message in err
 
 
-def livret(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "livret", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_the_real_command_needs_no_database(tmp_path) -> None:
     empty = tmp_path / "data"
     empty.mkdir()
     # a database that cannot be reached, and an empty data directory that must stay empty
-    env = {
-        **os.environ,
-        "LIVRET_DATA_DIR": str(empty),
-        "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
-    }
-    result = livret(
+    result = run_livret(
         "sla", "due", "--offer", "quadra-entreprise", "--priority", "critical",
-        "--kind", "pickup", "--at", "2026-11-19T10:00:00+01:00", "--json", env=env,
+        "--kind", "pickup", "--at", "2026-11-19T10:00:00+01:00", "--json",
+        data_dir=empty, database_url=UNREACHABLE_DATABASE,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["due"] == "2026-11-19T15:30:00+01:00"
     assert list(empty.iterdir()) == []
-    bad = livret("sla", "due", "--offer", "quadra-entreprise", "--kind", "pickup",
-                 "--at", "2026-11-19T10:00:00", env=env)  # fmt: skip
+    bad = run_livret("sla", "due", "--offer", "quadra-entreprise", "--kind", "pickup",
+                     "--at", "2026-11-19T10:00:00",
+                     data_dir=empty, database_url=UNREACHABLE_DATABASE)  # fmt: skip
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1 and "Traceback" not in bad.stderr
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,7 @@ import urllib.request
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers.net import free_port
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -26,7 +21,7 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.mark.slow
 def test_it_serves_pages_api_and_runs_the_worker(demo_dir) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LIVRET_DATA_DIR": str(demo_dir), "DATABASE_URL": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "livret", "serve", "--port", str(port), "--with-worker"],

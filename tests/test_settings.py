@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from livret.settings import env_bool, env_int
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,16 @@ def create_token(user: Any, name: str = "") -> str:
     return token
 
 
+def create_token_for_username(username: str, name: str = "") -> str:
+    """A new token for the user called ``username`` (``livret token create``)."""
+    users = get_user_model()
+    try:
+        user = users.objects.get(**{users.USERNAME_FIELD: username})
+    except users.DoesNotExist:
+        raise TokenError(f"no user {username!r}") from None
+    return create_token(user, name)
+
+
 def revoke_token(prefix: str) -> ApiToken:
     """Revoke the one active API token starting with ``prefix`` (its first 8 characters)."""
     prefix = prefix.strip()[:PREFIX_LENGTH]

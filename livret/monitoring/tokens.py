@@ -22,7 +22,13 @@ from livret.accounts.services import (
 )
 from livret.monitoring.models import Server, ServerToken
 
-__all__ = ["TokenError", "create_server_token", "revoke_server_token", "server_for_token"]
+__all__ = [
+    "TokenError",
+    "create_server_token",
+    "create_token_for_hostname",
+    "revoke_server_token",
+    "server_for_token",
+]
 
 
 def create_server_token(server: Server) -> str:
@@ -34,6 +40,14 @@ def create_server_token(server: Server) -> str:
         server=server, key_hash=hash_token(token), prefix=token[:PREFIX_LENGTH]
     )
     return token
+
+
+def create_token_for_hostname(hostname: str) -> str:
+    """A new token for the server called ``hostname`` (``livret server token create``)."""
+    server = Server.objects.filter(hostname=hostname).first()
+    if server is None:
+        raise TokenError(f"no server {hostname!r} (declare it on its site first)")
+    return create_server_token(server)
 
 
 def revoke_server_token(prefix: str) -> ServerToken:

@@ -1,4 +1,4 @@
-"""Creating contracts and moving them to a new offer version (SPEC OFF-3, OFF-5)."""
+"""Creating, finding and moving contracts to a new offer version (SPEC OFF-3, OFF-5)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,12 @@ def migrate_contract(contract: Contract, new_version: OfferVersion) -> Contract:
     contract.full_clean()
     contract.save(update_fields=["offer_version"])
     return contract
+
+
+def find_contract(reference: str) -> Contract | None:
+    """A contract by its reference, else by its number (primary key) when ``reference`` is one."""
+    query = Contract.objects.select_related("offer_version")
+    found = query.filter(reference=reference).first()
+    if found is None and reference.isdigit():
+        found = query.filter(pk=int(reference)).first()
+    return found

@@ -522,7 +522,7 @@ def test_it_runs_without_django() -> None:
     code = (
         "import sys\n"
         "import livret.agent, livret.agent.buffer, livret.agent.client, livret.agent.collect\n"
-        "import livret.agent.main, livret.cli_agent, livret.cli\n"
+        "import livret.agent.main, livret.cli.agent, livret.cli\n"
         "livret.cli.build_parser()\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     )

@@ -8,12 +8,10 @@ API calls run under a frozen clock (time-machine) so that deadlines can be asser
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -25,17 +23,13 @@ from livret.core import sla
 from livret.mail.models import OutgoingMail
 from livret.support import services
 from livret.support.models import Request, State
-from livret.support.services import NewRequest
+from tests.helpers.clock import at
+from tests.helpers.support import anomaly
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 PERSONAS = ("user_a", "user_b", "technician")
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
 
 
 class Api:
@@ -92,18 +86,6 @@ def clock():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api(client, personas, clock) -> Api:  # type: ignore[no-untyped-def]
     return Api(client, {name: create_token(getattr(personas, name), "tests") for name in PERSONAS})
-
-
-def anomaly(priority: str = "critical") -> NewRequest:
-    return NewRequest(
-        kind="anomaly",
-        title="La saisie des écritures plante",
-        description="Erreur à l'enregistrement",
-        context="Clôture mensuelle",
-        error_messages="ERR-42",
-        menu_path="Saisie > Journal",
-        priority=priority,
-    )
 
 
 def file_a(personas: Any, priority: str = "critical") -> Request:
@@ -972,12 +954,9 @@ def test_it_publishes_the_openapi_schema_with_bearer_auth(client) -> None:
 
 
 def run_cli(*argv: str) -> int:
-    from livret.cli_tokens import register
+    from livret.cli import main
 
-    parser = argparse.ArgumentParser(prog="livret")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.handler(args))
+    return main(list(argv))
 
 
 def test_it_creates_and_revokes_tokens_from_the_cli(personas, client, capsys) -> None:

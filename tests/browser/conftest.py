@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.net import free_port
 
 # LIVRET_CHROMIUM: another binary (e.g. /usr/bin/chromium-browser on other distributions)
 CHROMIUM = Path(os.environ.get("LIVRET_CHROMIUM") or "/usr/bin/chromium")
@@ -86,12 +86,6 @@ def playwright_api() -> Any:
 # --------------------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``livret serve`` for real, on its own fresh SQLite demo (even when the suite itself
@@ -100,7 +94,7 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("browser-demo")
     result = run_livret("demo", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LIVRET_DATA_DIR": str(data_dir),

@@ -21,13 +21,13 @@ from tests.browser.conftest import (
     DESKTOP,
     MOBILE,
     Browse,
-    _free_port,
     playwright_api,
     require_chromium,
     screenshot,
 )
 from tests.browser.test_accessibility import AUDIT_JS, _check_keyboard_focus
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.net import free_port
 
 expect = playwright_api().expect
 
@@ -81,7 +81,7 @@ def status_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert result.returncode == 0, result.stderr
     env = {**os.environ, "LIVRET_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
     seeded = subprocess.run(
-        [sys.executable, "-c", "from livret.cli import setup_django\nsetup_django()\n" + SEED],
+        [sys.executable, "-c", "from livret import setup_django\nsetup_django()\n" + SEED],
         env=env,
         capture_output=True,
         text=True,
@@ -89,7 +89,7 @@ def status_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         timeout=120,
     )
     assert seeded.returncode == 0, seeded.stderr
-    port = _free_port()
+    port = free_port()
     log_path = Path(data_dir) / "serve.log"
     log = log_path.open("w")
     server = subprocess.Popen(

@@ -30,19 +30,14 @@ from livret.core.availability import (
     parse_month,
 )
 from livret.core.offer import load_preset
+from tests.helpers.clock import aware
 
 PARIS = ZoneInfo("Europe/Paris")
 EXCLUDED = CAUSES[1:]
 
 
-def at(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    assert value.tzinfo is not None
-    return value
-
-
 def down(start: str, end: str, cause: str = "service") -> Downtime:
-    return Downtime(at(start), at(end), cause)
+    return Downtime(aware(start), aware(end), cause)
 
 
 def report(offer: str, month: str, downtimes: list[Downtime], territory: str = "metropole"):

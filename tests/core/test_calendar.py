@@ -15,16 +15,9 @@ from hypothesis import strategies as st
 from livret.core.calendar import BusinessCalendar, CalendarError, calendar_for
 from livret.core.offer import load_preset
 from livret.core.offer.schema import CalendarSpec
+from tests.helpers.clock import aware as at
 
-PARIS = ZoneInfo("Europe/Paris")
 H = timedelta(hours=1)
-
-
-def at(text: str) -> datetime:
-    """An aware instant from ISO 8601 (every instant of these tests carries its offset)."""
-    value = datetime.fromisoformat(text)
-    assert value.tzinfo is not None
-    return value
 
 
 def cal(offer: str, name: str, formula: str | None = None, territory: str = "metropole"):

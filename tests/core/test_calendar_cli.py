@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -11,16 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from livret import cli_calendar
+from livret.cli import main
 from livret.core.calendar import calendar_for
 from livret.core.offer import load_preset
 
 
 def run(*args: str) -> int:
-    parser = argparse.ArgumentParser(prog="livret")
-    cli_calendar.register(parser.add_subparsers())
-    namespace = parser.parse_args(["calendar", *args])
-    return int(namespace.handler(namespace))
+    return main(["calendar", *args])
 
 
 def test_it_prints_a_deadline_as_stable_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,14 +21,9 @@ from livret.core.maintenance import (
     next_allowed_start,
 )
 from livret.core.offer import load_preset
+from tests.helpers.clock import aware as at
 
 AHEAD = "2026-11-01T09:00:00+01:00"  # announced long before every November plan
-
-
-def at(text: str) -> datetime:
-    value = datetime.fromisoformat(text)
-    assert value.tzinfo is not None
-    return value
 
 
 def real_length(start: datetime, end: datetime) -> timedelta:

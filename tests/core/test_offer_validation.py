@@ -8,7 +8,7 @@ import pytest
 
 from livret.core.offer import OfferError, load_offer_file
 from livret.core.offer.presets import preset_path
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
 
 QUADRA = preset_path("quadra-entreprise").read_text(encoding="utf-8")
 

@@ -4,7 +4,6 @@ queue order (REQ-9)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,13 +20,7 @@ from livret.core.sla import (
     queue_key,
     replay,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
-MARTINIQUE = ZoneInfo("America/Martinique")
-
-
-def at(text: str, zone: ZoneInfo = PARIS) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=zone)
+from tests.helpers.clock import MARTINIQUE, PARIS, at
 
 
 def policy(offer_id: str, formula: str | None = None, territory: str = "metropole"):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,7 +29,8 @@ from typing import Any
 import pytest
 
 from livret.agent.buffer import FILE_NAME
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.net import free_port
 
 HOSTNAME = "srv-e2e-01"
 PLAIN_METRICS = {
@@ -57,12 +57,6 @@ contract = create_contract(client=client, reference="P-E2E", offer_version=versi
 site = Site.objects.create(client=client, contract=contract, name="Fournil", users_count=4)
 Server.objects.create(site=site, hostname="{HOSTNAME}")
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LiveLivret:
@@ -140,7 +134,7 @@ def world(prepared: tuple[Path, str], tmp_path: Path) -> Iterator[World]:
     template, token = prepared
     data_dir = tmp_path / "data"
     shutil.copytree(template, data_dir)
-    server = LiveLivret(data_dir, _free_port(), tmp_path / "serve.log")
+    server = LiveLivret(data_dir, free_port(), tmp_path / "serve.log")
     server.start()
     try:
         yield World(data_dir, tmp_path / "agent-state", server, token)

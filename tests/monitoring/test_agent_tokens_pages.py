@@ -17,7 +17,7 @@ from django.test import Client
 
 from livret.monitoring.models import Sample, ServerToken
 from livret.monitoring.tokens import create_server_token
-from tests.monitoring.sites_fixtures import preventcare_site
+from tests.helpers.monitoring import preventcare_site
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from livret.accounts.services import create_token
 from livret.monitoring.models import MonitoringAlert
 from livret.support.models import Request
-from tests.monitoring.sites_fixtures import preventcare_site
+from tests.helpers.monitoring import preventcare_site
 
 pytestmark = pytest.mark.django_db
 

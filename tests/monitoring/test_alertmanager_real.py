@@ -25,7 +25,7 @@ import pytest
 
 from livret.accounts.services import create_token
 from livret.monitoring.models import MonitoringAlert
-from tests.monitoring.sites_fixtures import preventcare_site
+from tests.helpers.monitoring import preventcare_site
 
 PORT = 19093
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

@@ -20,7 +20,8 @@ from livret.monitoring import jobs
 from livret.monitoring.evaluation import next_backup_due, previous_backup_due
 from livret.monitoring.models import BackupJob, BackupResult, MonitoringAlert, Server
 from livret.monitoring.tokens import create_server_token
-from tests.monitoring.ingest_helpers import at, batch, monitored_server, post
+from tests.helpers.clock import at
+from tests.helpers.monitoring import batch, monitored_server, post
 
 pytestmark = pytest.mark.django_db
 

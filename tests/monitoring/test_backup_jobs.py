@@ -22,9 +22,9 @@ import time_machine
 from livret.errors import NotAllowed, ServiceError
 from livret.monitoring import jobs, services
 from livret.monitoring.models import BackupJob, BackupResult, MonitoringAlert
-from tests.conftest import run_livret
-from tests.monitoring.ingest_helpers import at
-from tests.monitoring.sites_fixtures import preventcare_site
+from tests.helpers.cli import run_livret
+from tests.helpers.clock import at
+from tests.helpers.monitoring import preventcare_site
 
 pytestmark = pytest.mark.django_db
 

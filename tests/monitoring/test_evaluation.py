@@ -19,7 +19,8 @@ from livret.monitoring import jobs
 from livret.monitoring.models import IngestedBatch, MonitoringAlert, Sample, Server
 from livret.monitoring.tokens import create_server_token
 from livret.ops.worker import installed_jobs
-from tests.monitoring.ingest_helpers import at, batch, monitored_server, post, sample
+from tests.helpers.clock import at
+from tests.helpers.monitoring import batch, monitored_server, post, sample
 
 pytestmark = pytest.mark.django_db
 

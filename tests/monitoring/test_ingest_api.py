@@ -30,8 +30,9 @@ from livret.monitoring.models import (
     Server,
 )
 from livret.monitoring.tokens import create_server_token, revoke_server_token
-from tests.conftest import run_livret
-from tests.monitoring.ingest_helpers import at, batch, monitored_server, post, sample
+from tests.helpers.cli import run_livret
+from tests.helpers.clock import at
+from tests.helpers.monitoring import batch, monitored_server, post, sample
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-11-24 10:00")

@@ -13,7 +13,7 @@ import time_machine
 from livret.monitoring import triage
 from livret.monitoring.models import MonitoringAlert, PhoneCallTask
 from livret.support.models import Comment
-from tests.monitoring.sites_fixtures import firing_alert, preventcare_site
+from tests.helpers.monitoring import firing_alert, preventcare_site
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import time_machine
 
 from livret.monitoring import services, triage
 from livret.monitoring.models import ImpactSetting, MonitoringAlert, Server, Site
-from tests.monitoring.sites_fixtures import firing_alert, preventcare_site
+from tests.helpers.monitoring import firing_alert, preventcare_site
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from livret.monitoring import jobs, triage
 from livret.monitoring.models import ImpactSetting, MonitoringAlert, PhoneCallTask
 from livret.support.models import Comment, Request
 from livret.tenants.models import Client
-from tests.monitoring.sites_fixtures import firing_alert, preventcare_site
+from tests.helpers.monitoring import firing_alert, preventcare_site
 
 pytestmark = pytest.mark.django_db
 

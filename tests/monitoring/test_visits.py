@@ -10,7 +10,7 @@ from livret.core.calendar import calendar_for
 from livret.errors import NotAllowed, ServiceError
 from livret.monitoring import services
 from livret.monitoring.models import PreventiveVisit, Server
-from tests.monitoring.sites_fixtures import preventcare_site
+from tests.helpers.monitoring import preventcare_site
 
 pytestmark = pytest.mark.django_db
 

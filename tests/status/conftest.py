@@ -1,21 +1,12 @@
-"""Services on the personas' Quadra contracts, and helpers for instants in Paris time."""
+"""Services on the personas' Quadra contracts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-
-PARIS = ZoneInfo("Europe/Paris")
-MARTINIQUE = ZoneInfo("America/Martinique")
-
-
-def at(text: str, zone: ZoneInfo = PARIS) -> datetime:
-    """``2026-11-16 10:00`` in Paris time (or the zone given)."""
-    return datetime.fromisoformat(text).replace(tzinfo=zone)
 
 
 @dataclass

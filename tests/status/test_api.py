@@ -14,7 +14,7 @@ from livret.accounts.services import create_token
 from livret.api import errors
 from livret.status import services
 from livret.status.api import router
-from tests.status.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

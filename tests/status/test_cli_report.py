@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
 
 # A Quadra client (target 99 %), its production service with 157 minutes of counted downtime
 # in November 2026 (PRT 15,600 min: 20 business days × 13 h) and 30 excluded minutes of urgent

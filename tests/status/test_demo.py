@@ -17,7 +17,7 @@ from livret.status.models import (
     Service,
     UpdateAnnouncement,
 )
-from tests.status.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

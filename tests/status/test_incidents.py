@@ -9,7 +9,7 @@ import time_machine
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.status import services
 from livret.status.models import Cause, IncidentStatus, ServiceState, StatusEvent
-from tests.status.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

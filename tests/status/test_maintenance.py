@@ -14,7 +14,7 @@ from livret.status import services
 from livret.status.models import MaintenanceKind, MaintenanceStatus, ServiceState, StatusEvent
 from livret.status.services import MaintenanceRefused
 from livret.status.services import maintenance as maintenance_services
-from tests.status.conftest import MARTINIQUE, at
+from tests.helpers.clock import MARTINIQUE, at
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from livret.status.models import (
     StatusEvent,
     UpdateAnnouncement,
 )
-from tests.status.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 NOW = at("2026-11-16 09:00")

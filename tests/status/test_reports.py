@@ -15,7 +15,7 @@ import time_machine
 from livret.status import reports, services
 from livret.status.models import Incident, Maintenance, MaintenanceKind, MaintenanceStatus
 from livret.status.reports import availability_by_service, monthly_history, service_month_report
-from tests.status.conftest import MARTINIQUE, at
+from tests.helpers.clock import MARTINIQUE, at
 
 pytestmark = pytest.mark.django_db
 

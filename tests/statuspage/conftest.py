@@ -3,32 +3,16 @@ maintenances made through ``livret.status.services``; a real SMTP server; a clea
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 
-PARIS = ZoneInfo("Europe/Paris")
+from tests.helpers.clock import at
+from tests.helpers.smtp import smtp_server
+
 NOW = "2026-11-24 10:00"  # a Tuesday
-
-
-def at(text: str) -> datetime:
-    """``2026-11-24 10:00`` in Paris time."""
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)
@@ -133,51 +117,10 @@ def page(personas, clock) -> Page:  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- SMTP
 
 
-class Collector:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    collector: Collector = field(default_factory=Collector)
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        parser = BytesParser(policy=default_policy)
-        return [parser.parsebytes(raw) for _, raw in self.collector.received]  # type: ignore[misc]
-
-
 @pytest.fixture
 def smtp(settings) -> Any:  # type: ignore[no-untyped-def]
     """A real SMTP server on 127.0.0.1; Django's SMTP backend points at it."""
-    server = SmtpServer(free_port())
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "Cegid <statut@editeur.test>"
-    settings.SITE_URL = "https://statut.editeur.test"
-    yield server
-    server.stop()
+    with smtp_server(settings) as server:
+        settings.DEFAULT_FROM_EMAIL = "Cegid <statut@editeur.test>"
+        settings.SITE_URL = "https://statut.editeur.test"
+        yield server

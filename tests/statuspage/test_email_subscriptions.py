@@ -15,7 +15,8 @@ from livret.mail.outbox import send_pending
 from livret.status import services as status
 from livret.statuspage.models import Delivery, Subscription
 from livret.statuspage.notify import deliver_due, fan_out
-from tests.statuspage.conftest import at
+from tests.helpers.clock import at
+from tests.helpers.smtp import subject_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +35,6 @@ def link_in(message, kind: str) -> str:  # type: ignore[no-untyped-def]
     found = re.search(rf"https://statut\.editeur\.test(/statut/{kind}/[^/\s]+/)", body)
     assert found, body
     return found[1]
-
-
-def subject_of(message) -> str:  # type: ignore[no-untyped-def]
-    # A long encoded subject is folded; the parser keeps the folding space in front.
-    return str(message["Subject"]).strip()
 
 
 def subscribe(email: str = "abonne@exemple.test") -> None:

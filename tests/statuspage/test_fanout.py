@@ -13,7 +13,7 @@ from livret.status.models import StatusEvent
 from livret.statuspage import services
 from livret.statuspage.models import Delivery, FanOutCursor, Subscription
 from livret.statuspage.notify import GAP_PATIENCE, fan_out
-from tests.statuspage.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from livret.status import services
-from tests.statuspage.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from livret.status import services
 from livret.status.models import StatusEvent
-from tests.statuspage.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

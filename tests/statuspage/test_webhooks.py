@@ -24,7 +24,7 @@ from livret.statuspage import services
 from livret.statuspage.models import Delivery, Subscription
 from livret.statuspage.notify import deliver_due, fan_out
 from livret.statuspage.rules import MAX_ATTEMPTS, retry_delay, signature_matches
-from tests.statuspage.conftest import at
+from tests.helpers.clock import at
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,14 +16,10 @@ from livret.core.audit import event_hash
 from livret.support import services
 from livret.support.models import Request, RequestEvent
 from livret.support.services import NewRequest
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.clock import at
 
-PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
 
 
 @pytest.fixture
@@ -148,7 +142,7 @@ def test_it_reports_every_broken_request_and_only_those(personas, trail, capsys)
 SETUP = r"""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-from livret.cli import setup_django
+from livret import setup_django
 setup_django()
 from django.contrib.auth import get_user_model
 from livret.offers.services import import_builtin_presets

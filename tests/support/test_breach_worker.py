@@ -29,14 +29,10 @@ from livret.ops.worker import installed_jobs
 from livret.support import jobs, recompute, services
 from livret.support.models import Request, RequestEvent, SlaAlert
 from livret.support.services import NewRequest, clocks
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.clock import at
 
-PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
 
 
 def anomaly(priority: str = "critical") -> NewRequest:
@@ -300,7 +296,7 @@ SCRIPT = r"""
 import json, os, sys, time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-from livret.cli import setup_django
+from livret import setup_django
 setup_django()
 from django.core.management import call_command
 from livret.support import jobs, services

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from livret.errors import NotAllowed, ServiceError, WrongState
@@ -12,25 +9,10 @@ from livret.mail.models import OutgoingMail
 from livret.support import services
 from livret.support.models import State
 from livret.support.services import NewRequest
+from tests.helpers.clock import at
+from tests.helpers.support import anomaly
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
-
-
-def anomaly(priority: str = "critical") -> NewRequest:
-    return NewRequest(
-        kind="anomaly",
-        title="La saisie des écritures plante",
-        description="Erreur à l'enregistrement",
-        context="Clôture mensuelle",
-        error_messages="ERR-42",
-        menu_path="Saisie > Journal",
-        priority=priority,
-    )
 
 
 def test_it_runs_a_criticity_1_anomaly_from_filing_to_closing(personas) -> None:

@@ -7,18 +7,12 @@ Every outgoing mail goes through Django's SMTP backend to an aiosmtpd server lis
 from __future__ import annotations
 
 import logging
-import socket
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from livret.mail.models import OutgoingMail
 from livret.mail.outbox import MAX_ATTEMPTS, send_pending
@@ -26,80 +20,24 @@ from livret.support import services
 from livret.support.mailgate import REFUSAL_SUBJECT, ingest, strip_quoted
 from livret.support.models import Attachment, Comment, Request, State
 from livret.support.services import NewRequest
-from tests.conftest import run_livret
+from tests.helpers.cli import run_livret
+from tests.helpers.clock import PARIS, at
+from tests.helpers.smtp import smtp_server, subject_of
 
 pytestmark = pytest.mark.django_db
-PARIS = ZoneInfo("Europe/Paris")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-# --------------------------------------------------------------------------- SMTP server
-
-
-class Collector:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((list(envelope.rcpt_tos), bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    collector: Collector = field(default_factory=Collector)
-    controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        parser = BytesParser(policy=default_policy)
-        return [parser.parsebytes(raw) for _, raw in self.collector.received]
-
-    def recipients(self) -> list[list[str]]:
-        return [rcpt for rcpt, _ in self.collector.received]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def smtp(settings) -> Any:
     """A real SMTP server on 127.0.0.1; Django's SMTP backend points at it."""
-    server = SmtpServer(_free_port())
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.DEFAULT_FROM_EMAIL = "Support Quadra <support@editeur.test>"
-    settings.MAIL_GATE_ADDRESS = "demandes@editeur.test"
-    yield server
-    server.stop()
+    with smtp_server(settings) as server:
+        settings.DEFAULT_FROM_EMAIL = "Support Quadra <support@editeur.test>"
+        settings.MAIL_GATE_ADDRESS = "demandes@editeur.test"
+        yield server
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=PARIS)
 
 
 def anomaly(title: str = "La saisie des écritures plante") -> NewRequest:
@@ -138,12 +76,6 @@ def mail(
     elif html is not None:
         message.set_content(html, subtype="html")
     return message
-
-
-def subject_of(message: EmailMessage) -> str:
-    # Django folds a long encoded subject onto a continuation line; the parser keeps the
-    # folding white space in front.
-    return str(message["Subject"]).strip()
 
 
 def sent(now: datetime | None = None) -> int:

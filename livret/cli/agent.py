@@ -21,9 +21,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from livret.cli_common import InputError, fail
+from livret.cli.common import CommandError
 
 if TYPE_CHECKING:
     from livret.agent.main import AgentConfig
@@ -33,9 +33,9 @@ def _positive_seconds(text: str, flag: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{flag}: {text!r} is not a number of seconds") from None
+        raise CommandError(f"{flag}: {text!r} is not a number of seconds") from None
     if not math.isfinite(value) or value <= 0:
-        raise InputError(f"{flag}: must be a positive number of seconds, got {text!r}")
+        raise CommandError(f"{flag}: must be a positive number of seconds, got {text!r}")
     return value
 
 
@@ -48,12 +48,12 @@ def _read_token(args: argparse.Namespace) -> str:
         try:
             lines = Path(args.token_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{where}: cannot read the token: {error}") from None
+            raise CommandError(f"{where}: cannot read the token: {error}") from None
         token = lines[0].strip() if lines else ""
     if not token:
-        raise InputError(f"{where}: the token is empty")
+        raise CommandError(f"{where}: the token is empty")
     if any(ch.isspace() or not ch.isprintable() for ch in token):
-        raise InputError(f"{where}: the token contains spaces or control characters")
+        raise CommandError(f"{where}: the token contains spaces or control characters")
     return token
 
 
@@ -61,7 +61,7 @@ def _services(text: str) -> tuple[str, ...]:
     names = [name.strip() for name in text.split(",")]
     bad = [name for name in names if name and not name.isprintable()]
     if bad:
-        raise InputError(f"--services: {bad[0]!r} is not a service name")
+        raise CommandError(f"--services: {bad[0]!r} is not a service name")
     return tuple(dict.fromkeys(name for name in names if name))
 
 
@@ -73,7 +73,7 @@ def _config(args: argparse.Namespace) -> AgentConfig:
     try:
         url = check_url(args.url)
     except ValueError as error:
-        raise InputError(f"--url: {error}") from None
+        raise CommandError(f"--url: {error}") from None
     return AgentConfig(
         url=url,
         token=_read_token(args),
@@ -118,10 +118,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
     from livret.agent.client import TokenRejected
     from livret.agent.main import EXIT_TOKEN, Agent
 
-    try:
-        config = _config(args)
-    except InputError as error:
-        return fail(str(error))
+    config = _config(args)
     _setup_logging()
     host = urlsplit(config.url).hostname or ""
     if config.url.startswith("http://") and host not in ("localhost", "127.0.0.1", "::1"):
@@ -132,21 +129,22 @@ def cmd_agent(args: argparse.Namespace) -> int:
     try:
         agent = Agent(config, stop)
     except (OSError, sqlite3.Error) as error:
-        return fail(f"--state-dir {config.state_dir}: cannot open the buffer: {error}")
+        raise CommandError(
+            f"--state-dir {config.state_dir}: cannot open the buffer: {error}"
+        ) from None
     with _stop_on_signals(stop):
         try:
             return agent.run()
         except TokenRejected as error:
-            print(
-                f"livret: error: the server refused the token (HTTP 401: {error}): it is "
+            raise CommandError(
+                f"the server refused the token (HTTP 401: {error}): it is "
                 "unknown or revoked; create a new token for this server in livret and restart "
                 "the agent (collected batches stay on disk)",
-                file=sys.stderr,
-            )
-            return EXIT_TOKEN
+                EXIT_TOKEN,
+            ) from None
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``livret agent``."""
     p = subparsers.add_parser(
         "agent",

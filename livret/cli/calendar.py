@@ -8,36 +8,28 @@ bad input prints one ``livret: error: …`` line on stderr and exits with status
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
-from livret.cli_common import InputError, fail, load_offer, parse_instant
-from livret.core.calendar import BusinessCalendar, CalendarError, calendar_for
+from livret.cli.common import (
+    CommandError,
+    formula_key,
+    load_offer,
+    parse_instant,
+    print_json,
+    territory_code,
+)
+from livret.core.calendar import BusinessCalendar, calendar_for
 from livret.core.offer import Offer
-from livret.core.territory import UnknownTerritoryError, get_territory
 
 
 def _calendar(args: argparse.Namespace) -> tuple[Offer, BusinessCalendar, str]:
     offer = load_offer(args.offer)
-    try:
-        territory = get_territory(args.territory).code
-    except UnknownTerritoryError as error:
-        raise InputError(str(error)) from None
-    try:
-        return offer, calendar_for(offer, args.calendar, args.formula, territory), territory
-    except CalendarError as error:
-        raise InputError(str(error)) from None
-
-
-def _formula_key(offer: Offer, formula: str | None) -> str:
-    try:
-        return offer.formula(formula)[0]
-    except KeyError as error:
-        raise InputError(str(error.args[0])) from None
+    territory = territory_code(args.territory)
+    return offer, calendar_for(offer, args.calendar, args.formula, territory), territory
 
 
 # --------------------------------------------------------------------------- add
@@ -48,9 +40,11 @@ def _duration(args: argparse.Namespace) -> tuple[str, float]:
         value = getattr(args, kind)
         if value is not None:
             if value < 0:
-                raise InputError(f"negative duration refused (--{kind.replace('_', '-')} {value})")
+                raise CommandError(
+                    f"negative duration refused (--{kind.replace('_', '-')} {value})"
+                )
             return kind, value
-    raise InputError("give a duration: --hours, --minutes, --business-days or --calendar-days")
+    raise CommandError("give a duration: --hours, --minutes, --business-days or --calendar-days")
 
 
 def _add_one(calendar: BusinessCalendar, start: datetime, kind: str, amount: float) -> datetime:
@@ -107,7 +101,7 @@ def _read_instants(path: str) -> np.ndarray:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
     values: list[int] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -120,24 +114,21 @@ def _read_instants(path: str) -> np.ndarray:
 
 def handle_add(args: argparse.Namespace) -> int:
     """``livret calendar add``: the deadline of a duration from an instant (CAL-4..6)."""
-    try:
-        if (args.from_ is None) == (args.from_file is None):
-            raise InputError("give exactly one of --from and --from-file")
-        kind, amount = _duration(args)
-        if kind in ("business_days", "calendar_days") and not float(amount).is_integer():
-            raise InputError(f"--{kind.replace('_', '-')} must be a whole number")
-        start = parse_instant(args.from_) if args.from_ is not None else None
-        instants = _read_instants(args.from_file) if args.from_file is not None else None
-        offer, calendar, territory = _calendar(args)
-        formula = _formula_key(offer, args.formula)
-        if instants is not None:
-            lines = _add_many(calendar, instants, kind, amount)
-            sys.stdout.write("".join(f"{line}\n" for line in lines))
-            return 0
-        assert start is not None
-        due = _add_one(calendar, start, kind, amount)
-    except (InputError, CalendarError) as error:
-        return fail(str(error))
+    if (args.from_ is None) == (args.from_file is None):
+        raise CommandError("give exactly one of --from and --from-file")
+    kind, amount = _duration(args)
+    if kind in ("business_days", "calendar_days") and not float(amount).is_integer():
+        raise CommandError(f"--{kind.replace('_', '-')} must be a whole number")
+    start = parse_instant(args.from_) if args.from_ is not None else None
+    instants = _read_instants(args.from_file) if args.from_file is not None else None
+    offer, calendar, territory = _calendar(args)
+    formula = formula_key(offer, args.formula)
+    if instants is not None:
+        lines = _add_many(calendar, instants, kind, amount)
+        sys.stdout.write("".join(f"{line}\n" for line in lines))
+        return 0
+    assert start is not None
+    due = _add_one(calendar, start, kind, amount)
     if args.json:
         document = {
             "from": start.isoformat(),
@@ -147,7 +138,7 @@ def handle_add(args: argparse.Namespace) -> int:
             "formula": formula,
             "territory": territory,
         }
-        print(json.dumps(document, ensure_ascii=False))
+        print_json(document)
     else:
         print(due.isoformat())
     return 0
@@ -155,17 +146,14 @@ def handle_add(args: argparse.Namespace) -> int:
 
 def handle_between(args: argparse.Namespace) -> int:
     """``livret calendar between``: business time between two instants (CAL-7)."""
-    try:
-        start = parse_instant(args.from_)
-        end = parse_instant(args.to)
-        _, calendar, _ = _calendar(args)
-        elapsed = calendar.business_time_between(start, end)
-    except (InputError, CalendarError) as error:
-        return fail(str(error))
+    start = parse_instant(args.from_)
+    end = parse_instant(args.to)
+    _, calendar, _ = _calendar(args)
+    elapsed = calendar.business_time_between(start, end)
     micro = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds
     seconds: int | float = micro // 1_000_000 if micro % 1_000_000 == 0 else micro / 1_000_000
     if args.json:
-        print(json.dumps({"business_seconds": seconds}))
+        print_json({"business_seconds": seconds})
     else:
         print(f"{seconds} s ({elapsed})")
     return 0
@@ -173,14 +161,11 @@ def handle_between(args: argparse.Namespace) -> int:
 
 def handle_show(args: argparse.Namespace) -> int:
     """``livret calendar show``: opening intervals and holidays of a year (CAL-1, CAL-2)."""
-    try:
-        offer, calendar, territory = _calendar(args)
-        if not 1 <= args.year <= 9999:
-            raise InputError(f"year {args.year} out of range")
-        hours = calendar.opening_hours()
-        found = calendar.holidays_in(args.year)
-    except (InputError, CalendarError) as error:
-        return fail(str(error))
+    offer, calendar, territory = _calendar(args)
+    if not 1 <= args.year <= 9999:
+        raise CommandError(f"year {args.year} out of range")
+    hours = calendar.opening_hours()
+    found = calendar.holidays_in(args.year)
     if args.json:
         document = {
             "offer": offer.id,
@@ -195,7 +180,7 @@ def handle_show(args: argparse.Namespace) -> int:
                 {"date": h.day.isoformat(), "name": h.name, "status": h.status} for h in found
             ],
         }
-        print(json.dumps(document, ensure_ascii=False))
+        print_json(document)
         return 0
     print(f"{offer.id} · {calendar.name} · {territory} · {calendar.timezone} · {args.year}")
     print("Opening hours (local time):")

@@ -12,20 +12,24 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any
+
+from livret.cli.common import CommandError, setup_django
 
 EX_OK = 0
 EX_UNPARSABLE = 2
 EX_TEMPFAIL = 75
 
 
-def cmd_mail_ingest(args: argparse.Namespace) -> int:
-    from livret.cli import setup_django
+def _try_again_later(what: str, detail: str) -> CommandError:
+    """Exit 75 (EX_TEMPFAIL): the MTA keeps the message and delivers it again later."""
+    return CommandError(detail, EX_TEMPFAIL, prefix=f"livret: {what}, try again later: ")
 
+
+def cmd_mail_ingest(args: argparse.Namespace) -> int:
+    """``livret mail ingest``: file, thread or refuse the message on stdin (REQ-1, REQ-2)."""
     raw = sys.stdin.buffer.read()
     if not raw.strip():
-        print("livret: error: empty message on stdin", file=sys.stderr)
-        return EX_UNPARSABLE
+        raise CommandError("empty message on stdin", EX_UNPARSABLE)
     setup_django()
     from django.db import DatabaseError
 
@@ -34,24 +38,20 @@ def cmd_mail_ingest(args: argparse.Namespace) -> int:
     try:
         result = ingest(raw)
     except DatabaseError as error:
-        print(f"livret: database unavailable, try again later: {error}", file=sys.stderr)
-        return EX_TEMPFAIL
+        raise _try_again_later("database unavailable", str(error)) from None
     except Exception as error:
         # A bug, not the message's fault: keep the message in the MTA's queue (it is retried
         # for days) rather than bounce it; the traceback goes to the log.
         logging.getLogger("livret.mailgate").exception("mail ingest failed")
-        print(f"livret: internal error, try again later: {error!r}", file=sys.stderr)
-        return EX_TEMPFAIL
+        raise _try_again_later("internal error", repr(error)) from None
     if result.outcome == "unparsable":
-        print(f"livret: error: unparsable message: {result.reason}", file=sys.stderr)
-        return EX_UNPARSABLE
+        raise CommandError(f"unparsable message: {result.reason}", EX_UNPARSABLE)
     print(result.summary())
     return EX_OK
 
 
 def cmd_mail_send_pending(args: argparse.Namespace) -> int:
-    from livret.cli import setup_django
-
+    """``livret mail send-pending``: send the mails waiting in the outbox, once."""
     setup_django()
     from django.db import DatabaseError
     from django.utils import timezone
@@ -61,13 +61,12 @@ def cmd_mail_send_pending(args: argparse.Namespace) -> int:
     try:
         sent = send_pending(timezone.now(), limit=args.limit)
     except DatabaseError as error:
-        print(f"livret: database unavailable, try again later: {error}", file=sys.stderr)
-        return EX_TEMPFAIL
+        raise _try_again_later("database unavailable", str(error)) from None
     print(f"sent {sent} mail(s)")
     return EX_OK
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``livret mail ingest`` and ``livret mail send-pending``."""
     mail = subparsers.add_parser("mail", help="the mail gate (incoming) and the outbox (outgoing)")
     mail_sub = mail.add_subparsers(dest="mail_command", required=True, metavar="ACTION")

@@ -18,24 +18,22 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import math
 from datetime import timedelta
 from pathlib import Path
 
-from livret.cli_common import InputError, fail, load_offer, parse_instant
+from livret.cli.common import CommandError, load_offer, parse_instant, print_json
 from livret.core.monitoring import (
     HEARTBEAT_METRIC,
     Alert,
     Rule,
-    RuleError,
     Sample,
     engine_settings,
     replay,
     rules_from_offer,
 )
 from livret.core.offer import Offer
-from livret.core.sites import SiteError, setup_days, visits_per_year
+from livret.core.sites import setup_days, visits_per_year
 
 COLUMNS = ("time", "server", "metric", "value")
 
@@ -43,34 +41,34 @@ COLUMNS = ("time", "server", "metric", "value")
 def _monitoring_offer(name: str) -> Offer:
     offer = load_offer(name)
     if offer.monitoring is None:
-        raise InputError(f"offer {offer.id!r} has no monitoring section")
+        raise CommandError(f"offer {offer.id!r} has no monitoring section")
     return offer
 
 
 def read_samples(path: str, rules: list[Rule]) -> list[Sample]:
-    """The samples of a CSV file, in time order; InputError names the file, line and column."""
+    """The samples of a CSV file, in time order; CommandError names the file, line and column."""
     known = {rule.metric for rule in rules} | {HEARTBEAT_METRIC}
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+        raise CommandError(f"{path}: not UTF-8 text") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise InputError(f"{path}:1: header: missing (expected {','.join(COLUMNS)})") from None
+        raise CommandError(f"{path}:1: header: missing (expected {','.join(COLUMNS)})") from None
     missing = [name for name in COLUMNS if name not in header]
     if missing:
-        raise InputError(
+        raise CommandError(
             f"{path}:1: {missing[0]}: column missing from the header (expected {','.join(COLUMNS)})"
         )
     extra = [name for name in header if name not in COLUMNS]
     if extra:
-        raise InputError(f"{path}:1: {extra[0]}: unknown column")
+        raise CommandError(f"{path}:1: {extra[0]}: unknown column")
     if len(header) != len(COLUMNS):
-        raise InputError(f"{path}:1: header: a column is repeated")
+        raise CommandError(f"{path}:1: header: a column is repeated")
     where = {name: header.index(name) for name in COLUMNS}
     samples: list[Sample] = []
     try:
@@ -78,32 +76,32 @@ def read_samples(path: str, rules: list[Rule]) -> list[Sample]:
             if any(cell.strip() for cell in row):
                 samples.append(_sample(path, reader.line_num, row, where, known))
     except csv.Error as error:
-        raise InputError(f"{path}:{reader.line_num}: row: unreadable ({error})") from None
+        raise CommandError(f"{path}:{reader.line_num}: row: unreadable ({error})") from None
     samples.sort(key=lambda sample: sample.time)
     return samples
 
 
 def _sample(path: str, line: int, row: list[str], where: dict[str, int], known: set[str]) -> Sample:
     if len(row) != len(where):
-        raise InputError(f"{path}:{line}: row: {len(row)} fields, expected {len(where)}")
+        raise CommandError(f"{path}:{line}: row: {len(row)} fields, expected {len(where)}")
     cells = {name: row[index].strip() for name, index in where.items()}
     time = parse_instant(cells["time"], f"{path}:{line}: time: ")
     if not cells["server"]:
-        raise InputError(f"{path}:{line}: server: empty")
+        raise CommandError(f"{path}:{line}: server: empty")
     metric = cells["metric"]
     base, colon, series = metric.partition(":")
     if base not in known:
-        raise InputError(
+        raise CommandError(
             f"{path}:{line}: metric: unknown metric {base!r} (known: {', '.join(sorted(known))})"
         )
     if colon and not series:
-        raise InputError(f"{path}:{line}: metric: empty series after {base!r}:")
+        raise CommandError(f"{path}:{line}: metric: empty series after {base!r}:")
     try:
         value = float(cells["value"])
     except ValueError:
-        raise InputError(f"{path}:{line}: value: {cells['value']!r} is not a number") from None
+        raise CommandError(f"{path}:{line}: value: {cells['value']!r} is not a number") from None
     if not math.isfinite(value):
-        raise InputError(f"{path}:{line}: value: {cells['value']!r} is not a finite number")
+        raise CommandError(f"{path}:{line}: value: {cells['value']!r} is not a finite number")
     return Sample(time, cells["server"], metric, value)
 
 
@@ -111,7 +109,7 @@ def _grace(minutes: float | None) -> timedelta | None:
     if minutes is None:
         return None
     if not math.isfinite(minutes) or minutes < 0:
-        raise InputError(f"--heartbeat-grace: {minutes} is not a number of minutes >= 0")
+        raise CommandError(f"--heartbeat-grace: {minutes} is not a number of minutes >= 0")
     return timedelta(minutes=minutes)
 
 
@@ -127,17 +125,14 @@ def _line(alert: Alert) -> str:
 
 def handle_replay(args: argparse.Namespace) -> int:
     """``livret monitor replay``: the alerts a CSV of samples raises (MON-2)."""
-    try:
-        offer = _monitoring_offer(args.rules)
-        grace = _grace(args.heartbeat_grace)
-        rules = rules_from_offer(offer)
-        settings = engine_settings(offer, heartbeat_grace=grace)
-        samples = read_samples(args.samples, rules)
-        alerts = replay(samples, rules, **settings)
-    except (InputError, RuleError) as error:
-        return fail(str(error))
+    offer = _monitoring_offer(args.rules)
+    grace = _grace(args.heartbeat_grace)
+    rules = rules_from_offer(offer)
+    settings = engine_settings(offer, heartbeat_grace=grace)
+    samples = read_samples(args.samples, rules)
+    alerts = replay(samples, rules, **settings)
     if args.json:
-        print(json.dumps({"alerts": [a.as_json() for a in alerts]}, ensure_ascii=False))
+        print_json({"alerts": [a.as_json() for a in alerts]})
         return 0
     for alert in alerts:
         print(_line(alert))
@@ -148,16 +143,13 @@ def handle_replay(args: argparse.Namespace) -> int:
 
 def handle_setup(args: argparse.Namespace) -> int:
     """``livret monitor setup``: a site's set-up length in days (MON-4)."""
-    try:
-        offer = _monitoring_offer(args.offer)
-        assert offer.monitoring is not None
-        days = setup_days(offer.monitoring.setup, users=args.users, servers=args.servers)
-    except (InputError, SiteError) as error:
-        return fail(str(error))
+    offer = _monitoring_offer(args.offer)
+    assert offer.monitoring is not None
+    days = setup_days(offer.monitoring.setup, users=args.users, servers=args.servers)
     if args.json:
         document = {"offer": offer.id, "users": args.users, "servers": args.servers,
                     "days": days, "quoted": days is None}  # fmt: skip
-        print(json.dumps(document, ensure_ascii=False))
+        print_json(document)
     elif days is None:
         print("mise en place sur devis")
     else:
@@ -167,17 +159,14 @@ def handle_setup(args: argparse.Namespace) -> int:
 
 def handle_visits(args: argparse.Namespace) -> int:
     """``livret monitor visits``: preventive visits a year for a site (MON-5)."""
-    try:
-        offer = _monitoring_offer(args.offer)
-        assert offer.monitoring is not None
-        if offer.monitoring.visits is None:
-            raise InputError(f"offer {offer.id!r} has no preventive visits")
-        count = visits_per_year(offer.monitoring.visits, servers=args.servers)
-    except (InputError, SiteError) as error:
-        return fail(str(error))
+    offer = _monitoring_offer(args.offer)
+    assert offer.monitoring is not None
+    if offer.monitoring.visits is None:
+        raise CommandError(f"offer {offer.id!r} has no preventive visits")
+    count = visits_per_year(offer.monitoring.visits, servers=args.servers)
     if args.json:
         document = {"offer": offer.id, "servers": args.servers, "visits_per_year": count}
-        print(json.dumps(document, ensure_ascii=False))
+        print_json(document)
     else:
         print(
             f"{count} visite{'s' if count > 1 else ''} préventive{'s' if count > 1 else ''} par an"

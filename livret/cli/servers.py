@@ -9,68 +9,34 @@ Errors are one ``livret: error: …`` line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any
 
-from livret.cli_common import fail
-
-
-def _django() -> str | None:
-    """Set Django up; the error message when it cannot be."""
-    from livret.cli import CommandError, setup_django
-
-    try:
-        setup_django()
-    except CommandError as error:
-        return str(error)
-    return None
+from livret.cli.common import setup_django
+from livret.cli.tokens import print_new_token, token_errors
 
 
 def cmd_server_token_create(args: argparse.Namespace) -> int:
-    problem = _django()
-    if problem:
-        return fail(problem)
-    from django.db.utils import DatabaseError
+    """``livret server token create``: a new agent token for a server, printed once."""
+    setup_django()
+    from livret.monitoring.tokens import create_token_for_hostname
 
-    from livret.accounts.services import PREFIX_LENGTH
-    from livret.monitoring.models import Server
-    from livret.monitoring.tokens import create_server_token
-
-    try:
-        server = Server.objects.get(hostname=args.hostname)
-        token = create_server_token(server)
-    except Server.DoesNotExist:
-        return fail(f"no server {args.hostname!r} (declare it on its site first)")
-    except DatabaseError as error:
-        return fail(f"database: {error}")
-    print(token)
-    print(
-        f"token {token[:PREFIX_LENGTH]}… for server {server.hostname}: "
-        "keep it now, it is not shown again",
-        file=sys.stderr,
-    )
+    with token_errors():
+        token = create_token_for_hostname(args.hostname)
+    print_new_token(token, f"server {args.hostname}")
     return 0
 
 
 def cmd_server_token_revoke(args: argparse.Namespace) -> int:
-    problem = _django()
-    if problem:
-        return fail(problem)
-    from django.db.utils import DatabaseError
+    """``livret server token revoke``: stop the server token with this prefix."""
+    setup_django()
+    from livret.monitoring.tokens import revoke_server_token
 
-    from livret.monitoring.tokens import TokenError, revoke_server_token
-
-    try:
+    with token_errors():
         token = revoke_server_token(args.prefix)
-    except TokenError as error:
-        return fail(str(error))
-    except DatabaseError as error:
-        return fail(f"database: {error}")
     print(f"revoked server token {token.prefix} of {token.server.hostname}")
     return 0
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``livret server token create|revoke`` to the ``livret`` parser."""
     server = subparsers.add_parser("server", help="monitored servers (PreventCare)")
     server_sub = server.add_subparsers(dest="server_command", required=True, metavar="ACTION")
