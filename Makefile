@@ -43,11 +43,12 @@ test: $(STAMP) ## run the whole test suite (DATABASE_URL=postgres://… to run i
 screenshots: $(STAMP) ## refresh docs/screenshots/ from the browser tests
 	LIVRET_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
 
-check: lint typecheck migrations-check ## ruff, mypy and the migrations check
+check: lint typecheck migrations-check ## ruff, import layers, mypy and the migrations check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## reformat the code
 	$(BIN)/ruff format .

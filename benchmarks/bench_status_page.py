@@ -157,7 +157,7 @@ def livret(*args: str, env: dict[str, str]) -> str:
 
 
 def django_eval(code: str, env: dict[str, str]) -> str:
-    script = "from livret import setup_django\nsetup_django()\n" + code
+    script = "from livret.boot import setup_django\nsetup_django()\n" + code
     result = subprocess.run(
         [PYTHON, "-c", script], capture_output=True, text=True, env=env, check=False
     )

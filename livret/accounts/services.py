@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +43,7 @@ def initial_password() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(16))
 
 
-def _may_manage(actor: Any, client: Client | None) -> bool:
+def _may_manage(actor: User, client: Client | None) -> bool:
     if is_vendor(actor):
         return True
     member = membership(actor)
@@ -55,13 +56,13 @@ def _may_manage(actor: Any, client: Client | None) -> bool:
 class NewAccount:
     """An account and the initial password to hand over (shown once, never stored in clear)."""
 
-    user: Any
+    user: User
     password: str
 
 
 @transaction.atomic
 def create_account(
-    actor: Any,
+    actor: User,
     *,
     client: Client | None,
     username: str,
@@ -106,7 +107,7 @@ def create_account(
 
 
 @transaction.atomic
-def set_active(actor: Any, user: Any, active: bool) -> None:
+def set_active(actor: User, user: User, active: bool) -> None:
     """ACC-3: deactivate at once: sessions deleted and API tokens revoked in the same step."""
     member = membership(user)
     client = member.client if member else None
@@ -121,7 +122,7 @@ def set_active(actor: Any, user: Any, active: bool) -> None:
         _delete_sessions(user)
 
 
-def _delete_sessions(user: Any) -> None:
+def _delete_sessions(user: User) -> None:
     # Sessions are signed blobs keyed by id; decode each live one to find the user's.
     for session in Session.objects.filter(expire_date__gt=timezone.now()):
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
@@ -129,7 +130,7 @@ def _delete_sessions(user: Any) -> None:
 
 
 @transaction.atomic
-def set_role(actor: Any, user: Any, role: str) -> None:
+def set_role(actor: User, user: User, role: str) -> None:
     """ACC-3: rights inside the service are assigned by the client's administrators."""
     member = membership(user)
     if member is None or not _may_manage(actor, member.client):
@@ -174,7 +175,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: Any, name: str = "") -> str:
+def create_token(user: User, name: str = "") -> str:
     """A new API token for ``user``; the returned string is the only copy of it."""
     if not user.is_active:
         raise TokenError(f"user {user.get_username()!r} is deactivated")

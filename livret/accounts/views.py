@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from livret.accounts import services
 from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm, VendorAccountForm
 from livret.errors import ServiceError
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import Person, is_vendor, membership
 from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
 from livret.web.errors import add_service_error, run_action
 
@@ -78,7 +78,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password-reset-done")
 
 
-def _managed_client(user: Any) -> Any:
+def _managed_client(user: Person) -> Any:
     member = membership(user)
     if member is None or member.client_id is None or member.role != Role.CLIENT_ADMIN:
         raise Http404("Page réservée aux administrateurs d'une organisation cliente.")

@@ -43,7 +43,7 @@ def setup_django() -> None:
     """Configure Django, for commands that need the database or templates."""
     from django.core.exceptions import ImproperlyConfigured
 
-    from livret import setup_django as setup
+    from livret.boot import setup_django as setup
 
     try:
         setup()

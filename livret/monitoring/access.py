@@ -7,23 +7,21 @@ nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.monitoring.models import MonitoringAlert, PreventiveVisit, Site
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import Person, is_vendor, membership
 
 
-def _client_id(user: Any) -> int | None:
+def _client_id(user: Person) -> int | None:
     if not user.is_authenticated or not user.is_active:
         return None
     member = membership(user)
     return member.client_id if member is not None else None
 
 
-def visible_sites(user: Any) -> QuerySet[Site]:
+def visible_sites(user: Person) -> QuerySet[Site]:
     """The sites this user may see."""
     sites = Site.objects.select_related("client", "contract__offer_version")
     if is_vendor(user):
@@ -32,7 +30,7 @@ def visible_sites(user: Any) -> QuerySet[Site]:
     return sites.filter(client_id=client_id) if client_id else sites.none()
 
 
-def access_site(user: Any, pk: int) -> Site:
+def access_site(user: Person, pk: int) -> Site:
     """A site by id, if this user may see it; Http404 otherwise."""
     try:
         return visible_sites(user).get(pk=pk)
@@ -40,7 +38,7 @@ def access_site(user: Any, pk: int) -> Site:
         raise Http404("Aucun site de ce numéro.") from None
 
 
-def visible_alerts(user: Any) -> QuerySet[MonitoringAlert]:
+def visible_alerts(user: Person) -> QuerySet[MonitoringAlert]:
     """The alerts this user may see (those of the servers of their sites)."""
     alerts = MonitoringAlert.objects.select_related("server__site__client", "request")
     if is_vendor(user):
@@ -49,7 +47,7 @@ def visible_alerts(user: Any) -> QuerySet[MonitoringAlert]:
     return alerts.filter(server__site__client_id=client_id) if client_id else alerts.none()
 
 
-def access_alert(user: Any, pk: int) -> MonitoringAlert:
+def access_alert(user: Person, pk: int) -> MonitoringAlert:
     """An alert by id, if this user may see it; Http404 otherwise."""
     try:
         return visible_alerts(user).get(pk=pk)
@@ -57,7 +55,7 @@ def access_alert(user: Any, pk: int) -> MonitoringAlert:
         raise Http404("Aucune alerte de ce numéro.") from None
 
 
-def access_visit(user: Any, site: Site, pk: int) -> PreventiveVisit:
+def access_visit(user: Person, site: Site, pk: int) -> PreventiveVisit:
     """A visit of a site the user may see; Http404 otherwise."""
     try:
         return PreventiveVisit.objects.get(pk=pk, site__in=visible_sites(user).filter(pk=site.pk))

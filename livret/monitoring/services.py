@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,7 +87,7 @@ def editable_sections(site: Site) -> list[str]:
 
 
 @transaction.atomic
-def create_site(actor: Any, *, contract: Contract, name: str, users_count: int) -> Site:
+def create_site(actor: User, *, contract: Contract, name: str, users_count: int) -> Site:
     """A new site of a client under a monitoring contract (MON-4)."""
     require_vendor(actor)
     if contract.offer_version.offer.monitoring is None:
@@ -107,7 +107,7 @@ def create_site(actor: Any, *, contract: Contract, name: str, users_count: int) 
 
 
 @transaction.atomic
-def update_site(actor: Any, site: Site, *, name: str, users_count: int) -> Site:
+def update_site(actor: User, site: Site, *, name: str, users_count: int) -> Site:
     """Rename the site or change its number of users (MON-4 set-up length follows)."""
     require_vendor(actor)
     if not name.strip():
@@ -121,7 +121,7 @@ def update_site(actor: Any, site: Site, *, name: str, users_count: int) -> Site:
 
 @transaction.atomic
 def add_server(
-    actor: Any,
+    actor: User,
     site: Site,
     *,
     hostname: str,
@@ -152,7 +152,7 @@ def add_server(
 
 
 @transaction.atomic
-def update_section(actor: Any, site: Site, section: str, text: str) -> Site:
+def update_section(actor: User, site: Site, section: str, text: str) -> Site:
     """Write one section of the technical document (MON-4); the visits section is appended
     only by :func:`record_visit`."""
     require_vendor(actor)
@@ -176,7 +176,7 @@ def _spread(start: date, end: date, count: int) -> list[date]:
 
 
 @transaction.atomic
-def plan_visits(site: Site, year: int, *, actor: Any = None) -> list[PreventiveVisit]:
+def plan_visits(site: Site, year: int, *, actor: User | None = None) -> list[PreventiveVisit]:
     """MON-5: plan the year's visits, spread over the contract's part of the year on business
     days of the monitoring calendar. Visits already planned stay; only missing ones are added.
     """
@@ -212,7 +212,7 @@ def plan_visits(site: Site, year: int, *, actor: Any = None) -> list[PreventiveV
 
 @transaction.atomic
 def record_visit(
-    actor: Any, visit: PreventiveVisit, done_on: date, report: str, *, now: datetime | None = None
+    actor: User, visit: PreventiveVisit, done_on: date, report: str, *, now: datetime | None = None
 ) -> PreventiveVisit:
     """MON-5: a visit is done; its report is appended to the site's technical document under
     « Visites préventives », with the date and the technician."""
@@ -267,7 +267,12 @@ def known_rules() -> dict[str, tuple[str, str]]:
 
 @transaction.atomic
 def set_impact(
-    actor: Any, rule: str, impact: str, server: Server | None = None, *, now: datetime | None = None
+    actor: User,
+    rule: str,
+    impact: str,
+    server: Server | None = None,
+    *,
+    now: datetime | None = None,
 ) -> ImpactSetting | None:
     """MON-3: override a rule's default impact, on one server or on all; an empty impact
     removes the override (back to the rule's default). Applies to alerts triaged from now on."""
@@ -332,7 +337,7 @@ def _zone(name: str) -> str:
 
 @transaction.atomic
 def add_backup_job(
-    actor: Any,
+    actor: User,
     server: Server,
     name: str,
     due_time: time | str,
@@ -369,7 +374,7 @@ def add_backup_job(
 
 
 @transaction.atomic
-def remove_backup_job(actor: Any, job: BackupJob, *, now: datetime | None = None) -> None:
+def remove_backup_job(actor: User, job: BackupJob, *, now: datetime | None = None) -> None:
     """MON-2: stop expecting a backup job's results. Its open ``backup-missing`` alert is
     resolved (no result will ever come to resolve it); its results stay in the history."""
     require_vendor(actor)
@@ -381,7 +386,7 @@ def remove_backup_job(actor: Any, job: BackupJob, *, now: datetime | None = None
 # --------------------------------------------------------------------------- agent tokens
 
 
-def create_agent_token(actor: Any, server: Server) -> str:
+def create_agent_token(actor: User, server: Server) -> str:
     """A new agent token for ``server`` (``livret.monitoring.tokens``); the returned string
     is its only copy: show it once."""
     require_vendor(actor)
@@ -396,7 +401,7 @@ def create_agent_token(actor: Any, server: Server) -> str:
 
 
 @transaction.atomic
-def revoke_agent_token(actor: Any, token: ServerToken) -> ServerToken:
+def revoke_agent_token(actor: User, token: ServerToken) -> ServerToken:
     """Revoke one agent token at once: its agent gets 401 from its next batch on."""
     require_vendor(actor)
     token = ServerToken.objects.select_for_update().select_related("server").get(pk=token.pk)

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -410,7 +411,7 @@ def resolve_alert(alert: MonitoringAlert, resolved_at: datetime) -> MonitoringAl
 
 
 @transaction.atomic
-def set_alert_impact(actor: Any, alert: MonitoringAlert, impact: str, now: datetime) -> None:
+def set_alert_impact(actor: User, alert: MonitoringAlert, impact: str, now: datetime) -> None:
     """An operator changes one alert's impact (MON-3); a higher impact adds its actions, a lower
     one undoes nothing already done."""
     require_vendor(actor)
@@ -439,7 +440,7 @@ def set_alert_impact(actor: Any, alert: MonitoringAlert, impact: str, now: datet
 
 
 @transaction.atomic
-def acknowledge(actor: Any, alert: MonitoringAlert, now: datetime) -> None:
+def acknowledge(actor: User, alert: MonitoringAlert, now: datetime) -> None:
     """A technician has seen the alert."""
     require_vendor(actor)
     MonitoringAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
@@ -448,7 +449,7 @@ def acknowledge(actor: Any, alert: MonitoringAlert, now: datetime) -> None:
 
 
 @transaction.atomic
-def record_call(actor: Any, call: PhoneCallTask, notes: str, now: datetime) -> None:
+def record_call(actor: User, call: PhoneCallTask, notes: str, now: datetime) -> None:
     """MON-3 major: the client was called; what was said goes on the request (internal)."""
     require_vendor(actor)
     if not notes.strip():
@@ -473,7 +474,7 @@ def record_call(actor: Any, call: PhoneCallTask, notes: str, now: datetime) -> N
 
 
 @transaction.atomic
-def diagnosis_done(actor: Any, alert: MonitoringAlert, text: str, now: datetime) -> None:
+def diagnosis_done(actor: User, alert: MonitoringAlert, text: str, now: datetime) -> None:
     """MON-3 major: the level-1 diagnosis is established in time; the timer stops."""
     require_vendor(actor)
     if not text.strip():

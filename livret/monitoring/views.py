@@ -54,7 +54,7 @@ from livret.monitoring.models import (
     ServerToken,
     Site,
 )
-from livret.tenants.access import is_vendor, require_vendor_page
+from livret.tenants.access import Person, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.errors import add_service_error, run_action
 
@@ -164,14 +164,14 @@ def alert_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return run_action(request, run, ok, "monitoring-board")
 
 
-def _set_impact(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+def _set_impact(user: Person, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
     form = AlertImpactForm(request.POST)
     if not form.is_valid():
         raise _first_error(form, "impact", gettext("impact"))
     triage.set_alert_impact(user, alert, form.cleaned_data["impact"], now)
 
 
-def _record_call(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+def _record_call(user: Person, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
     form = CallForm(request.POST)
     if not form.is_valid():
         if "call" in form.errors:
@@ -183,7 +183,7 @@ def _record_call(user: Any, alert: MonitoringAlert, request: HttpRequest, now: d
     triage.record_call(user, call, form.cleaned_data["notes"], now)
 
 
-def _diagnose(user: Any, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
+def _diagnose(user: Person, alert: MonitoringAlert, request: HttpRequest, now: datetime) -> None:
     form = DiagnosisForm(request.POST)
     if not form.is_valid():
         raise _first_error(form, "text", gettext("diagnostic"))

@@ -7,16 +7,14 @@ answers "not found", never "forbidden", so an identifier reveals nothing (ACC-3)
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.status.models import Service
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import Person, is_vendor, membership
 
 
-def visible_services(user: Any) -> QuerySet[Service]:
+def visible_services(user: Person) -> QuerySet[Service]:
     """The services this user may see (with contract, client and offer version loaded)."""
     services = Service.objects.select_related("contract__client", "contract__offer_version")
     if not user.is_authenticated or not user.is_active:
@@ -29,7 +27,7 @@ def visible_services(user: Any) -> QuerySet[Service]:
     return services.filter(contract__client_id=member.client_id)
 
 
-def access_service(user: Any, pk: int) -> Service:
+def access_service(user: Person, pk: int) -> Service:
     """A service by its id, if this user may see it; Http404 otherwise."""
     try:
         return visible_services(user).get(pk=pk)

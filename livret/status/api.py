@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -114,15 +115,15 @@ def _maintenance(maintenance: Maintenance, visible: set[int]) -> dict[str, Any]:
     }
 
 
-def _visible_ids(user: Any) -> set[int]:
+def _visible_ids(user: User) -> set[int]:
     return set(access.visible_services(user).values_list("pk", flat=True))
 
 
-def _services(user: Any, ids: list[int]) -> list[Service]:
+def _services(user: User, ids: list[int]) -> list[Service]:
     return [access.access_service(user, pk) for pk in ids]
 
 
-def _visible_incident(user: Any, pk: int) -> Incident:
+def _visible_incident(user: User, pk: int) -> Incident:
     found = Incident.objects.filter(pk=pk, services__in=access.visible_services(user)).first()
     if found is None:
         raise Http404("Aucun incident de ce numéro.")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q
@@ -41,7 +40,7 @@ from livret.status.models import (
     ServiceState,
 )
 from livret.status.reports import availability_by_service
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import Person, is_vendor, membership
 
 PARIS = ZoneInfo("Europe/Paris")
 HISTORY_DAYS = 90  # resolved incidents shown in the history
@@ -92,7 +91,7 @@ class Viewer:
 PUBLIC = Viewer()
 
 
-def viewer_of(user: Any) -> Viewer:
+def viewer_of(user: Person) -> Viewer:
     """The viewer a logged-in user is (anonymous users and users without a client: public)."""
     if is_vendor(user):
         return Viewer(staff=True)
@@ -320,7 +319,7 @@ def public_label(service: Service) -> str:
     )
 
 
-def _scope(vendor: str, viewer: Viewer, user: Any = None) -> _Scope:
+def _scope(vendor: str, viewer: Viewer, user: Person | None = None) -> _Scope:
     of_vendor = Service.objects.filter(contract__offer_version__vendor=vendor).select_related(
         "contract__client", "contract__offer_version"
     )
@@ -432,7 +431,12 @@ def _availability(scope: _Scope, now: datetime) -> list[AvailabilityView]:
 
 
 def build_board(
-    vendor: str, viewer: Viewer, now: datetime, user: Any = None, *, availability: bool = True
+    vendor: str,
+    viewer: Viewer,
+    now: datetime,
+    user: Person | None = None,
+    *,
+    availability: bool = True,
 ) -> Board:
     """The page of ``vendor`` (a slug) for ``viewer`` at ``now`` (``user`` for the private
     variant: their services come from ``livret.status.access``)."""
@@ -478,7 +482,7 @@ def build_board(
     )
 
 
-def find_incident(vendor: str, viewer: Viewer, pk: int, user: Any = None) -> IncidentView:
+def find_incident(vendor: str, viewer: Viewer, pk: int, user: Person | None = None) -> IncidentView:
     """One incident with its whole timeline, if this viewer may see it; Http404 otherwise."""
     scope = _scope(vendor_name(vendor), viewer, user)
     incident = (
@@ -493,7 +497,7 @@ def find_incident(vendor: str, viewer: Viewer, pk: int, user: Any = None) -> Inc
 
 
 def find_maintenance(
-    vendor: str, viewer: Viewer, pk: int, now: datetime, user: Any = None
+    vendor: str, viewer: Viewer, pk: int, now: datetime, user: Person | None = None
 ) -> MaintenanceView:
     """One maintenance, if this viewer may see it; Http404 otherwise."""
     scope = _scope(vendor_name(vendor), viewer, user)

@@ -10,8 +10,8 @@ the client's services, vendor staff for the public events) and receive events fr
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
@@ -41,13 +41,15 @@ def _last_event_id() -> int:
     return StatusEvent.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
-def _client_of(user: Any) -> int | None:
+def _client_of(user: User) -> int | None:
     member = membership(user) if user is not None and user.is_authenticated else None
     return member.client_id if member is not None else None
 
 
 @transaction.atomic
-def subscribe_email(vendor: str, email: str, now: datetime, *, user: Any = None) -> Subscription:
+def subscribe_email(
+    vendor: str, email: str, now: datetime, *, user: User | None = None
+) -> Subscription:
     """Ask for the vendor's announcements by e-mail; a confirmation mail is queued.
 
     With ``user`` (a client's person, logged in), the subscription is the client's: it also
@@ -57,7 +59,7 @@ def subscribe_email(vendor: str, email: str, now: datetime, *, user: Any = None)
     """
     name = vendor_name(vendor)
     client_id = _client_of(user)
-    if client_id is not None:
+    if client_id is not None and user is not None:
         email = user.email
     email = email.strip()
     if not email:
@@ -164,7 +166,7 @@ def _drop_pending(subscription: Subscription) -> None:
 # --------------------------------------------------------------------------- webhooks
 
 
-def may_manage_webhooks(user: Any) -> bool:
+def may_manage_webhooks(user: User) -> bool:
     """Vendor staff (public events) and clients' administrators (their client's events)."""
     if is_vendor(user):
         return True
@@ -172,7 +174,7 @@ def may_manage_webhooks(user: Any) -> bool:
     return member is not None and member.role == Role.CLIENT_ADMIN
 
 
-def webhooks_of(user: Any, vendor: str) -> QuerySet[Subscription]:
+def webhooks_of(user: User, vendor: str) -> QuerySet[Subscription]:
     """The webhooks this user sees on the vendor's page: the client's own, or (vendor
     staff) the public ones; nobody else's."""
     hooks = Subscription.objects.filter(channel=Channel.WEBHOOK, vendor=vendor, active=True)
@@ -185,7 +187,7 @@ def webhooks_of(user: Any, vendor: str) -> QuerySet[Subscription]:
 
 
 @transaction.atomic
-def add_webhook(user: Any, vendor: str, url: str, now: datetime) -> Subscription:
+def add_webhook(user: User, vendor: str, url: str, now: datetime) -> Subscription:
     """A signed webhook for the vendor's events; its secret is shown once to its creator."""
     vendor_name(vendor)
     if not may_manage_webhooks(user):
@@ -210,7 +212,7 @@ def add_webhook(user: Any, vendor: str, url: str, now: datetime) -> Subscription
 
 
 @transaction.atomic
-def remove_webhook(user: Any, vendor: str, pk: int, now: datetime) -> Subscription:
+def remove_webhook(user: User, vendor: str, pk: int, now: datetime) -> Subscription:
     """Stop a webhook; another client's webhook is "not found"."""
     if not may_manage_webhooks(user):
         raise NotFound("not-found", "Aucun webhook de ce numéro.")

@@ -7,17 +7,15 @@ number of another client reveals nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from livret.support.models import Attachment, Request
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import Person, is_vendor, membership
 from livret.tenants.models import Contract, Role
 
 
-def visible_requests(user: Any) -> QuerySet[Request]:
+def visible_requests(user: Person) -> QuerySet[Request]:
     """The requests this user may see."""
     requests = Request.objects.select_related("client", "contract", "filer", "assignee")
     if not user.is_authenticated or not user.is_active:
@@ -31,7 +29,7 @@ def visible_requests(user: Any) -> QuerySet[Request]:
     return mine if member.role == Role.CLIENT_ADMIN else mine.filter(filer=user)
 
 
-def access_request(user: Any, number: str) -> Request:
+def access_request(user: Person, number: str) -> Request:
     """A request by its number, if this user may see it; Http404 otherwise."""
     try:
         return visible_requests(user).get(number=number)
@@ -39,7 +37,7 @@ def access_request(user: Any, number: str) -> Request:
         raise Http404("Aucune demande de ce numéro.") from None
 
 
-def access_attachment(user: Any, attachment_id: int) -> Attachment:
+def access_attachment(user: Person, attachment_id: int) -> Attachment:
     """An attachment of a request the user may see; Http404 otherwise."""
     visible = visible_requests(user).values("pk")
     try:
@@ -50,7 +48,7 @@ def access_attachment(user: Any, attachment_id: int) -> Attachment:
         raise Http404("Aucune pièce jointe de ce numéro.") from None
 
 
-def visible_contracts(user: Any) -> QuerySet[Contract]:
+def visible_contracts(user: Person) -> QuerySet[Contract]:
     """Contracts the user may file requests or read reports for."""
     contracts = Contract.objects.select_related("client", "offer_version")
     if is_vendor(user):
@@ -61,7 +59,7 @@ def visible_contracts(user: Any) -> QuerySet[Contract]:
     return contracts.filter(client_id=member.client_id)
 
 
-def access_contract(user: Any, contract_id: int) -> Contract:
+def access_contract(user: Person, contract_id: int) -> Contract:
     """A contract the user may act on; Http404 otherwise."""
     try:
         return visible_contracts(user).get(pk=contract_id)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -77,13 +78,13 @@ _NUMBER = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 # --------------------------------------------------------------------------- plumbing
 
 
-def _request(user: Any, number: str) -> Request:
+def _request(user: User, number: str) -> Request:
     if not _NUMBER.match(number):
         raise Http404("Aucune demande de ce numéro.")
     return access_request(user, number)
 
 
-def _username(user: Any) -> str | None:
+def _username(user: User) -> str | None:
     return user.get_username() if user is not None else None
 
 
@@ -112,7 +113,7 @@ def _summary(req: Request) -> dict[str, Any]:
     }
 
 
-def _events(user: Any, req: Request) -> list[RequestEvent]:
+def _events(user: User, req: Request) -> list[RequestEvent]:
     events = req.events.all()
     if not is_vendor(user):
         events = events.filter(visible_to_client=True)
@@ -169,7 +170,7 @@ def _utc(instant: datetime | None) -> datetime | None:
     return instant.astimezone(UTC) if instant is not None else None
 
 
-def _detail(user: Any, req: Request, *, new: bool = False) -> dict[str, Any]:
+def _detail(user: User, req: Request, *, new: bool = False) -> dict[str, Any]:
     """The full view of a request; ``new``: just filed, so no attachment, proposal or session
     can exist yet (three queries saved on the busiest route)."""
     now = timezone.now()

@@ -32,6 +32,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -321,7 +322,7 @@ def _sender_user(address: str) -> tuple[Any, str]:
     return users[0], ""
 
 
-def _thread_target(user: Any, parsed: Parsed) -> Request | None:
+def _thread_target(user: User, parsed: Parsed) -> Request | None:
     """The request the message answers: a number in the subject, else in the references."""
     visible = access.visible_requests(user)
     for source in (parsed.subject, parsed.references):
@@ -369,7 +370,7 @@ def _note(request: Request, kind: str, data: dict[str, Any], at: datetime) -> No
 
 
 def _attach(
-    request: Request, user: Any, parsed: Parsed, at: datetime, result: IngestResult
+    request: Request, user: User, parsed: Parsed, at: datetime, result: IngestResult
 ) -> None:
     for filename, content in parsed.attachments:
         try:
@@ -391,7 +392,7 @@ def _attachment_line(parsed: Parsed) -> str:
     return f"(pièces jointes : {names})" if names else ""
 
 
-def _file_new(user: Any, parsed: Parsed, at: datetime, result: IngestResult) -> None:
+def _file_new(user: User, parsed: Parsed, at: datetime, result: IngestResult) -> None:
     contract, listed = email_contract(user.membership.client_id)
     if contract is None:
         raise _Refuse("no-contract")
@@ -418,7 +419,7 @@ def _file_new(user: Any, parsed: Parsed, at: datetime, result: IngestResult) -> 
 
 
 def _thread(
-    request: Request, user: Any, parsed: Parsed, at: datetime, result: IngestResult
+    request: Request, user: User, parsed: Parsed, at: datetime, result: IngestResult
 ) -> None:
     text = strip_quoted(parsed.text) or parsed.text or _attachment_line(parsed)
     result.request_number = request.number

@@ -44,7 +44,7 @@ from livret.support.models import (
 )
 from livret.support.reports import compliance_report
 from livret.support.services import NewRequest
-from livret.tenants.access import is_vendor, require_vendor_page
+from livret.tenants.access import Person, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
 from livret.web.errors import add_service_error, run_action
@@ -268,14 +268,14 @@ def request_action(request: HttpRequest, number: str, action: str) -> HttpRespon
     return run_action(request, run, ok, "request-detail", number=number)
 
 
-def _qualify(item: Request, user: Any, request: HttpRequest) -> Any:
+def _qualify(item: Request, user: Person, request: HttpRequest) -> Any:
     form = QualifyForm(request.POST)
     if not form.is_valid():
         raise ServiceError("invalid", "criticité invalide", field="criticity")
     return services.qualify(item, user, form.cleaned_data["criticity"])
 
 
-def _remote(item: Request, user: Any, request: HttpRequest) -> Any:
+def _remote(item: Request, user: Person, request: HttpRequest) -> Any:
     form = RemoteSessionForm(request.POST)
     if not form.is_valid():
         raise ServiceError("invalid", "date ou durée invalide", field="starts_at")
@@ -284,14 +284,14 @@ def _remote(item: Request, user: Any, request: HttpRequest) -> Any:
     )
 
 
-def _proposal(item: Request, user: Any, request: HttpRequest) -> Any:
+def _proposal(item: Request, user: Person, request: HttpRequest) -> Any:
     form = ProposalForm(request.POST)
     if not form.is_valid():
         raise ServiceError("invalid", "proposition incomplète", field="description")
     return services.propose_billable(item, user, **form.cleaned_data)
 
 
-def _attach(item: Request, user: Any, request: HttpRequest) -> Any:
+def _attach(item: Request, user: Person, request: HttpRequest) -> Any:
     upload = request.FILES.get("file")
     if upload is None:
         raise ServiceError("invalid", "choisissez un fichier", field="file")
@@ -353,7 +353,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- back office
 
 
-def queue_rows(filters: dict[str, str], user: Any, customer_service: bool = False) -> Any:
+def queue_rows(filters: dict[str, str], user: Person, customer_service: bool = False) -> Any:
     """REQ-9: priority lines first (first come, first served), then the nearest deadline."""
     rows = Request.objects.filter(state__in=OPEN_STATES).select_related(
         "client", "contract", "assignee"

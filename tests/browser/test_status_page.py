@@ -81,7 +81,7 @@ def status_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert result.returncode == 0, result.stderr
     env = {**os.environ, "LIVRET_DATA_DIR": str(data_dir), "DATABASE_URL": ""}
     seeded = subprocess.run(
-        [sys.executable, "-c", "from livret import setup_django\nsetup_django()\n" + SEED],
+        [sys.executable, "-c", "from livret.boot import setup_django\nsetup_django()\n" + SEED],
         env=env,
         capture_output=True,
         text=True,

@@ -142,7 +142,7 @@ def test_it_reports_every_broken_request_and_only_those(personas, trail, capsys)
 SETUP = r"""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-from livret import setup_django
+from livret.boot import setup_django
 setup_django()
 from django.contrib.auth import get_user_model
 from livret.offers.services import import_builtin_presets

@@ -296,7 +296,7 @@ SCRIPT = r"""
 import json, os, sys, time
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-from livret import setup_django
+from livret.boot import setup_django
 setup_django()
 from django.core.management import call_command
 from livret.support import jobs, services

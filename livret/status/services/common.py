@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from livret.core.offer import Offer
@@ -54,7 +55,7 @@ def _text(value: Any, field: str, label: str, max_length: int = 200) -> str:
     return text
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: User) -> Any:
     return actor if actor is not None and getattr(actor, "pk", None) else None
 
 

@@ -7,9 +7,9 @@ with the option); probes check it, and a probe that goes down opens a draft inci
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -44,7 +44,7 @@ MIN_PROBE_INTERVAL = 10  # seconds: below this a probe would hammer the service
 
 @transaction.atomic
 def create_service(
-    actor: Any,
+    actor: User,
     contract: Contract,
     *,
     name: str,
@@ -137,7 +137,7 @@ def _probe_target(kind: str, target: str) -> str:
 
 @transaction.atomic
 def add_probe(
-    actor: Any,
+    actor: User,
     service: Service,
     *,
     kind: str,
@@ -179,7 +179,9 @@ def add_probe(
 
 
 @transaction.atomic
-def set_probe_enabled(actor: Any, probe: Probe, enabled: bool, at: datetime | None = None) -> Probe:
+def set_probe_enabled(
+    actor: User, probe: Probe, enabled: bool, at: datetime | None = None
+) -> Probe:
     """Switch a probe on (due at once) or off (its last state no longer counts)."""
     require_vendor(actor)
     now = _now(at)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from livret.errors import ServiceError, WrongState
@@ -47,7 +48,7 @@ def _timeline(
     message: str,
     now: datetime,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     public: bool | None = None,
     extra: dict[str, Any] | None = None,
 ) -> IncidentUpdate:
@@ -88,7 +89,7 @@ def _locked_incident(incident: Incident) -> tuple[Incident, list[Service]]:
 
 @transaction.atomic
 def declare_incident(
-    actor: Any,
+    actor: User,
     services: Iterable[Service],
     title: str,
     cause: str,
@@ -134,7 +135,7 @@ def declare_incident(
 
 @transaction.atomic
 def post_incident_update(
-    actor: Any,
+    actor: User,
     incident: Incident,
     status: str,
     message: str,
@@ -172,7 +173,7 @@ def post_incident_update(
 
 @transaction.atomic
 def resolve_incident(
-    actor: Any,
+    actor: User,
     incident: Incident,
     ended_at: datetime,
     message: str,
@@ -220,7 +221,7 @@ def _reclassify(incident: Incident, services: list[Service], cause: str, now: da
 
 @transaction.atomic
 def reclassify_incident(
-    actor: Any, incident: Incident, cause: str, *, at: datetime | None = None
+    actor: User, incident: Incident, cause: str, *, at: datetime | None = None
 ) -> Incident:
     """AVL-2: change the cause, which decides whether the downtime counts (also after the
     incident is resolved: the monthly reports follow)."""

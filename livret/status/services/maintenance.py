@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -133,7 +134,7 @@ def _common_start(
 
 @transaction.atomic
 def plan_maintenance(
-    actor: Any,
+    actor: User,
     services: Iterable[Service],
     title: str,
     starts_at: datetime,
@@ -269,7 +270,7 @@ def _complete(maintenance: Maintenance, services: list[Service], at: datetime) -
 
 @transaction.atomic
 def start_maintenance(
-    actor: Any, maintenance: Maintenance, *, at: datetime | None = None, system: bool = False
+    actor: User, maintenance: Maintenance, *, at: datetime | None = None, system: bool = False
 ) -> Maintenance:
     """Scheduled → in progress (by the vendor, or by the worker at the planned start).
 
@@ -298,7 +299,7 @@ def start_maintenance(
 
 @transaction.atomic
 def complete_maintenance(
-    actor: Any, maintenance: Maintenance, *, at: datetime | None = None, system: bool = False
+    actor: User, maintenance: Maintenance, *, at: datetime | None = None, system: bool = False
 ) -> Maintenance:
     """In progress → completed (the excluded interval ends here, AVL-2)."""
     if not system:
@@ -317,7 +318,7 @@ def complete_maintenance(
 
 @transaction.atomic
 def cancel_maintenance(
-    actor: Any, maintenance: Maintenance, reason: str = "", *, at: datetime | None = None
+    actor: User, maintenance: Maintenance, reason: str = "", *, at: datetime | None = None
 ) -> Maintenance:
     """A scheduled maintenance that will not take place."""
     require_vendor(actor)

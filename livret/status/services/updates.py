@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from livret.errors import ServiceError
@@ -34,7 +34,7 @@ def _offer_version(offer_id: str) -> OfferVersion:
 
 @transaction.atomic
 def announce_update(
-    actor: Any,
+    actor: User,
     offer_id: str,
     kind: str,
     version_label: str,
@@ -119,7 +119,7 @@ def announce_update(
 
 @transaction.atomic
 def agree_update_date(
-    actor: Any,
+    actor: User,
     announcement: UpdateAnnouncement,
     contract: Contract,
     agreed_for: datetime,

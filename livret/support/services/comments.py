@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +25,7 @@ from livret.tenants.access import is_vendor
 
 @transaction.atomic
 def comment(
-    request: Request, author: Any, body: str, *, internal: bool = False, at: datetime | None = None
+    request: Request, author: User, body: str, *, internal: bool = False, at: datetime | None = None
 ) -> Comment:
     """A message on the request; internal notes are for the vendor only."""
     require_client_of(author, request)
@@ -58,7 +59,7 @@ def note(
     kind: str,
     data: dict[str, Any],
     *,
-    actor: Any = None,
+    actor: User | None = None,
     at: datetime | None = None,
     visible_to_client: bool = True,
 ) -> Request:

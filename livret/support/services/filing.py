@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -73,7 +74,7 @@ def _validate_new(new: NewRequest) -> None:
 
 def file_request(
     *,
-    filer: Any,
+    filer: User,
     contract: Contract,
     new: NewRequest,
     channel: str = "portal",
@@ -159,9 +160,9 @@ def file_request(
 @transaction.atomic
 def record_phone_request(
     *,
-    technician: Any,
+    technician: User,
     contract: Contract,
-    filer: Any,
+    filer: User,
     new: NewRequest,
     portal_request: Request | None = None,
     at: datetime | None = None,
@@ -204,7 +205,7 @@ def attachment_path(attachment: Attachment) -> Path:
 
 @transaction.atomic
 def add_attachment(
-    request: Request, user: Any, filename: str, content: bytes, *, at: datetime | None = None
+    request: Request, user: User, filename: str, content: bytes, *, at: datetime | None = None
 ) -> Attachment:
     """REQ-2: attach a file to a filed request (type sniffed from its bytes)."""
     require_client_of(user, request)
@@ -232,7 +233,7 @@ def _stored_name(filename: str) -> str:
 
 
 def _store(
-    request: Request, user: Any, filename: str, content: bytes, at: datetime
+    request: Request, user: User, filename: str, content: bytes, at: datetime
 ) -> tuple[Attachment, RequestEvent]:
     """Write the file, then its row and its event (the request is saved by the caller)."""
     name = _stored_name(filename)

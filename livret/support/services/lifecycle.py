@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from livret.tenants.access import require_vendor
 
 
 @transaction.atomic
-def take_in_charge(request: Request, technician: Any, *, at: datetime | None = None) -> Request:
+def take_in_charge(request: Request, technician: User, *, at: datetime | None = None) -> Request:
     """REQ-4: a technician takes the request in charge (stops the pickup clock)."""
     require_vendor(technician)
     at = at or timezone.now()
@@ -53,7 +54,7 @@ def take_in_charge(request: Request, technician: Any, *, at: datetime | None = N
 
 @transaction.atomic
 def set_priority(
-    request: Request, actor: Any, priority: str, *, at: datetime | None = None
+    request: Request, actor: User, priority: str, *, at: datetime | None = None
 ) -> Request:
     """Q: re-set the priority; the pickup deadline is recomputed from registration."""
     require_client_of(actor, request)
@@ -71,7 +72,7 @@ def set_priority(
 
 @transaction.atomic
 def qualify(
-    request: Request, technician: Any, criticity: int | None, *, at: datetime | None = None
+    request: Request, technician: User, criticity: int | None, *, at: datetime | None = None
 ) -> Request:
     """REQ-5: qualified and reproduced; criticity 1/2/3 starts REQ-6's clocks (None: not an
     anomaly)."""
@@ -97,7 +98,7 @@ def qualify(
 
 @transaction.atomic
 def deliver_action_plan(
-    request: Request, technician: Any, text: str, *, at: datetime | None = None
+    request: Request, technician: User, text: str, *, at: datetime | None = None
 ) -> Request:
     """REQ-6: the corrective action plan of a criticity-1 anomaly."""
     require_vendor(technician)
@@ -118,7 +119,7 @@ def deliver_action_plan(
 @transaction.atomic
 def deliver_fix(
     request: Request,
-    technician: Any,
+    technician: User,
     text: str,
     *,
     workaround: bool = False,
@@ -145,7 +146,7 @@ def deliver_fix(
 
 @transaction.atomic
 def ask_client(
-    request: Request, technician: Any, question: str, *, at: datetime | None = None
+    request: Request, technician: User, question: str, *, at: datetime | None = None
 ) -> Request:
     """REQ-6b: wait for the client's information; the action-plan and fix clocks pause."""
     require_vendor(technician)
@@ -169,7 +170,9 @@ def ask_client(
 
 
 @transaction.atomic
-def close(request: Request, actor: Any, reason: str = "", *, at: datetime | None = None) -> Request:
+def close(
+    request: Request, actor: User, reason: str = "", *, at: datetime | None = None
+) -> Request:
     """The vendor closes a request (answered question, resolved, validated by phone)."""
     require_vendor(actor)
     at = at or timezone.now()
@@ -188,7 +191,7 @@ def close(request: Request, actor: Any, reason: str = "", *, at: datetime | None
 
 @transaction.atomic
 def cancel(
-    request: Request, actor: Any, reason: str = "", *, at: datetime | None = None
+    request: Request, actor: User, reason: str = "", *, at: datetime | None = None
 ) -> Request:
     """Cancel an open request (the filer or the vendor)."""
     require_client_of(actor, request)
@@ -206,7 +209,7 @@ def cancel(
 @transaction.atomic
 def propose_billable(
     request: Request,
-    technician: Any,
+    technician: User,
     *,
     service: str,
     description: str,
@@ -249,7 +252,7 @@ def propose_billable(
 @transaction.atomic
 def book_remote_assistance(
     request: Request,
-    technician: Any,
+    technician: User,
     starts_at: datetime,
     minutes: int,
     *,
@@ -326,7 +329,7 @@ def next_slot(calendar: BusinessCalendar, after: datetime, length: timedelta) ->
 
 @transaction.atomic
 def client_answers(
-    request: Request, user: Any, text: str, *, at: datetime | None = None
+    request: Request, user: User, text: str, *, at: datetime | None = None
 ) -> Request:
     """REQ-6b: the client's answer resumes the paused clocks."""
     require_client_of(user, request)
@@ -343,7 +346,7 @@ def client_answers(
 
 
 @transaction.atomic
-def validate(request: Request, user: Any, *, at: datetime | None = None) -> Request:
+def validate(request: Request, user: User, *, at: datetime | None = None) -> Request:
     """The client validates the delivered fix or workaround: the request is closed."""
     require_client_of(user, request)
     at = at or timezone.now()
@@ -357,7 +360,7 @@ def validate(request: Request, user: Any, *, at: datetime | None = None) -> Requ
 
 
 @transaction.atomic
-def reject(request: Request, user: Any, reason: str, *, at: datetime | None = None) -> Request:
+def reject(request: Request, user: User, reason: str, *, at: datetime | None = None) -> Request:
     """The client rejects the delivery: back to qualified, the delivery clocks restart."""
     require_client_of(user, request)
     non_empty(reason, "reason")
@@ -372,7 +375,7 @@ def reject(request: Request, user: Any, reason: str, *, at: datetime | None = No
 
 
 @transaction.atomic
-def reopen(request: Request, user: Any, reason: str, *, at: datetime | None = None) -> Request:
+def reopen(request: Request, user: User, reason: str, *, at: datetime | None = None) -> Request:
     """Reopen a closed request; it is taken in charge and qualified again."""
     require_client_of(user, request)
     non_empty(reason, "reason")

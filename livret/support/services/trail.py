@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from livret.core.audit import GENESIS, event_hash
 from livret.errors import NotAllowed, ServiceError, WrongState
@@ -19,14 +20,14 @@ from livret.support.models import Request, RequestEvent, State
 from livret.tenants.access import is_vendor, membership
 
 
-def require_client_of(user: Any, request: Request) -> None:
+def require_client_of(user: User, request: Request) -> None:
     """Refuse (:class:`NotAllowed`) anyone but the request's client's members and vendor staff."""
     member = membership(user)
     if not (member and member.client_id == request.client_id) and not is_vendor(user):
         raise NotAllowed("not-your-request", "cette demande n'est pas celle de votre organisation")
 
 
-def actor_label(user: Any) -> str:
+def actor_label(user: User) -> str:
     """How the trail names an actor: "livret" for the system, vendor staff marked as such."""
     if user is None:
         return "livret"
@@ -37,7 +38,7 @@ def actor_label(user: Any) -> str:
 def record_event(
     request: Request,
     kind: str,
-    actor: Any,
+    actor: User,
     at: datetime,
     data: dict[str, Any] | None = None,
     *,
