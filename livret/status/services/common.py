@@ -1,6 +1,6 @@
 """What every status service shares: argument checks, the status event, the service's state.
 
-Every change appends its :class:`~livret.status.models.StatusEvent` through :func:`_event`, in
+Every change appends its :class:`~livret.status.models.StatusEvent` through :func:`record_event`, in
 the transaction of the change, and stores the state of the services it touched
 (:func:`refresh_service_state`): maintenance, else down (a probe), else perturbed (an ongoing
 declared incident), else operational.
@@ -32,11 +32,11 @@ from livret.status.models import (
 from livret.tenants.models import Contract
 
 
-def _now(at: datetime | None) -> datetime:
-    return timezone.now() if at is None else _aware(at, "at")
+def now_or(at: datetime | None) -> datetime:
+    return timezone.now() if at is None else aware(at, "at")
 
 
-def _aware(value: Any, field: str) -> datetime:
+def aware(value: Any, field: str) -> datetime:
     if not isinstance(value, datetime):
         raise ServiceError("invalid", f"{field} : une date et heure est attendue", field=field)
     if value.utcoffset() is None:
@@ -46,7 +46,7 @@ def _aware(value: Any, field: str) -> datetime:
     return value
 
 
-def _text(value: Any, field: str, label: str, max_length: int = 200) -> str:
+def clean_text(value: Any, field: str, label: str, max_length: int = 200) -> str:
     text = str(value or "").strip()
     if not text:
         raise ServiceError("invalid", f"{label} : ce champ est obligatoire", field=field)
@@ -55,7 +55,7 @@ def _text(value: Any, field: str, label: str, max_length: int = 200) -> str:
     return text
 
 
-def _user(actor: User) -> Any:
+def actor_or_none(actor: User) -> Any:
     return actor if actor is not None and getattr(actor, "pk", None) else None
 
 
@@ -74,16 +74,16 @@ def local_text(at: datetime, zone: ZoneInfo) -> str:
     return f"{at.astimezone(zone):%d/%m/%Y %H:%M} ({zone.key})"
 
 
-def _clients(services: Iterable[Service]) -> list[int]:
+def client_ids(services: Iterable[Service]) -> list[int]:
     return sorted({s.contract.client_id for s in services})
 
 
-def _label(service: Service) -> str:
+def service_label(service: Service) -> str:
     """What an event may show of a service: its public label, never the client (MNT-3)."""
     return service.public_label or service.name
 
 
-def _event(
+def record_event(
     kind: str,
     at: datetime,
     *,
@@ -105,7 +105,7 @@ def _event(
         title=title[:300],
         body=body,
         public=public,
-        clients=_clients(services) if clients is None else clients,
+        clients=client_ids(services) if clients is None else clients,
         data=payload,
         incident=incident,
         maintenance=maintenance,
@@ -114,7 +114,7 @@ def _event(
     )
 
 
-def _services(services: Iterable[Service], field: str = "services") -> list[Service]:
+def check_services(services: Iterable[Service], field: str = "services") -> list[Service]:
     chosen = list(services)
     if not chosen:
         raise ServiceError("invalid", "choisissez au moins un service", field=field)
@@ -132,7 +132,7 @@ def _services(services: Iterable[Service], field: str = "services") -> list[Serv
 # --------------------------------------------------------------------------- service state
 
 
-def _state_of(service: Service) -> str:
+def state_of(service: Service) -> str:
     """What the status page shows now: maintenance, else down (a probe), else perturbed (an
     ongoing declared incident), else operational."""
     if service.maintenances.filter(status=MaintenanceStatus.IN_PROGRESS).exists():
@@ -152,15 +152,15 @@ def refresh_service_state(service_id: int, at: datetime) -> Service:
     service = (
         Service.objects.select_for_update().select_related("contract__client").get(pk=service_id)
     )
-    state = _state_of(service)
+    state = state_of(service)
     if state != service.state:
         previous = service.state
         service.state, service.state_since = state, at
         service.save(update_fields=["state", "state_since"])
-        _event(
+        record_event(
             "service.state",
             at,
-            title=f"{_label(service)} : {ServiceState(state).label}",
+            title=f"{service_label(service)} : {ServiceState(state).label}",
             services=[service],
             public=service.public,
             service=service,

@@ -28,12 +28,12 @@ from livret.status.models import (
     ServiceState,
 )
 from livret.status.services.common import (
-    _label,
-    _now,
-    _text,
+    clean_text,
+    now_or,
     refresh_service_state,
+    service_label,
 )
-from livret.status.services.incidents import _timeline
+from livret.status.services.incidents import add_timeline_entry
 from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract
 
@@ -60,8 +60,8 @@ def create_service(
     public service needs a public label, which never names the client (MNT-3).
     """
     require_vendor(actor)
-    now = _now(at)
-    name = _text(name, "name", "Nom")
+    now = now_or(at)
+    name = clean_text(name, "name", "Nom")
     if environment not in Environment.values:
         raise ServiceError("invalid", "environnement inconnu", field="environment")
     offer = contract.offer_version.offer
@@ -87,7 +87,7 @@ def create_service(
         )
     public_label = str(public_label or "").strip()
     if public:
-        public_label = _text(public_label, "public_label", "Libellé public")
+        public_label = clean_text(public_label, "public_label", "Libellé public")
         if contract.client.name.lower() in public_label.lower():
             raise ServiceError(
                 "client-named",
@@ -150,7 +150,7 @@ def add_probe(
 ) -> Probe:
     """AVL-4: an HTTP(S) or TCP check of the service, due at once, then every interval."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     target = _probe_target(kind, target)
     if not isinstance(interval_seconds, int) or interval_seconds < MIN_PROBE_INTERVAL:
         raise ServiceError(
@@ -184,7 +184,7 @@ def set_probe_enabled(
 ) -> Probe:
     """Switch a probe on (due at once) or off (its last state no longer counts)."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     probe = Probe.objects.select_for_update().get(pk=probe.pk)
     probe.enabled = enabled
     probe.next_run_at = now if enabled else None
@@ -270,7 +270,7 @@ def record_probe_result(
 def _probe_down(probe: Probe, service: Service, at: datetime, error: str) -> None:
     if service.incidents.filter(ended_at__isnull=True).exists():
         return  # already tracked: the ongoing incident covers this downtime
-    title = f"Indisponibilité détectée : {_label(service)}"
+    title = f"Indisponibilité détectée : {service_label(service)}"
     message = f"La sonde {probe.get_kind_display()} {probe.target} ne répond plus : {error}"
     incident = Incident.objects.create(
         title=title,
@@ -283,7 +283,7 @@ def _probe_down(probe: Probe, service: Service, at: datetime, error: str) -> Non
         updated_at=at,
     )
     incident.services.set([service])
-    _timeline(
+    add_timeline_entry(
         incident,
         [service],
         "incident.created",
@@ -310,4 +310,6 @@ def _probe_up(probe: Probe, service: Service, at: datetime) -> None:
             incident.ended_at = at
         incident.updated_at = at
         incident.save(update_fields=["ended_at", "updated_at"])
-        _timeline(incident, [service], "incident.updated", message, at, extra={"probe": probe.pk})
+        add_timeline_entry(
+            incident, [service], "incident.updated", message, at, extra={"probe": probe.pk}
+        )

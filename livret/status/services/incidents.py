@@ -18,12 +18,12 @@ from livret.status.models import (
     Service,
 )
 from livret.status.services.common import (
-    _aware,
-    _event,
-    _now,
-    _services,
-    _text,
-    _user,
+    actor_or_none,
+    aware,
+    check_services,
+    clean_text,
+    now_or,
+    record_event,
     refresh_service_state,
 )
 from livret.tenants.access import require_vendor
@@ -41,7 +41,7 @@ def _incident_public(incident: Incident, services: Sequence[Service]) -> bool:
     return incident.public and any(s.public for s in services)
 
 
-def _timeline(
+def add_timeline_entry(
     incident: Incident,
     services: Sequence[Service],
     kind: str,
@@ -55,9 +55,13 @@ def _timeline(
     """One entry of the incident's timeline, at its current status, and the status event that
     the page, the feed and the subscribers read (written in the caller's transaction)."""
     update = IncidentUpdate.objects.create(
-        incident=incident, at=now, status=incident.status, message=message, author=_user(actor)
+        incident=incident,
+        at=now,
+        status=incident.status,
+        message=message,
+        author=actor_or_none(actor),
     )
-    _event(
+    record_event(
         kind,
         now,
         title=incident.title,
@@ -102,12 +106,12 @@ def declare_incident(
 ) -> Incident:
     """AVL-4: the vendor declares a downtime with its cause (AVL-2) and a first message."""
     require_vendor(actor)
-    now = _now(at)
-    chosen = _services(services)
-    title = _text(title, "title", "Titre")
+    now = now_or(at)
+    chosen = check_services(services)
+    title = clean_text(title, "title", "Titre")
     cause = _check_cause(cause)
-    message = _text(message, "message", "Message", max_length=10_000)
-    started_at = _aware(started_at, "started_at")
+    message = clean_text(message, "message", "Message", max_length=10_000)
+    started_at = aware(started_at, "started_at")
     if started_at > now:
         raise ServiceError(
             "invalid", "début : un incident ne peut pas commencer dans le futur", field="started_at"
@@ -122,12 +126,12 @@ def declare_incident(
         status=status,
         started_at=started_at,
         public=bool(public),
-        created_by=_user(actor),
+        created_by=actor_or_none(actor),
         created_at=now,
         updated_at=now,
     )
     incident.services.set(chosen)
-    _timeline(incident, chosen, "incident.created", message, now, actor=actor)
+    add_timeline_entry(incident, chosen, "incident.created", message, now, actor=actor)
     for service in chosen:
         refresh_service_state(service.pk, now)
     return incident
@@ -147,7 +151,7 @@ def post_incident_update(
     """A timeline entry (investigating, identified, monitoring); may change the cause and
     publish a probe's draft. Resolving goes through :func:`resolve_incident`."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     incident, services = _locked_incident(incident)
     if incident.status == IncidentStatus.RESOLVED:
         raise WrongState("wrong-state", "l'incident est résolu", field="status")
@@ -157,7 +161,7 @@ def post_incident_update(
         )
     if status not in IncidentStatus.values or status == IncidentStatus.DRAFT:
         raise ServiceError("invalid", "statut invalide", field="status")
-    message = _text(message, "message", "Message", max_length=10_000)
+    message = clean_text(message, "message", "Message", max_length=10_000)
     if cause is not None and cause != incident.cause:
         _reclassify(incident, services, _check_cause(cause), now)
     incident.status = status
@@ -165,7 +169,7 @@ def post_incident_update(
         incident.public = public
     incident.updated_at = now
     incident.save(update_fields=["status", "public", "updated_at"])
-    update = _timeline(incident, services, "incident.updated", message, now, actor=actor)
+    update = add_timeline_entry(incident, services, "incident.updated", message, now, actor=actor)
     for service in services:
         refresh_service_state(service.pk, now)
     return update
@@ -182,21 +186,21 @@ def resolve_incident(
 ) -> Incident:
     """The downtime ended at ``ended_at`` (not before it started, not in the future)."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     incident, services = _locked_incident(incident)
     if incident.status == IncidentStatus.RESOLVED:
         raise WrongState("wrong-state", "l'incident est déjà résolu", field="status")
-    ended_at = _aware(ended_at, "ended_at")
+    ended_at = aware(ended_at, "ended_at")
     if ended_at < incident.started_at:
         raise ServiceError("invalid", "fin : elle précède le début de l'incident", field="ended_at")
     if ended_at > now:
         raise ServiceError("invalid", "fin : elle ne peut pas être dans le futur", field="ended_at")
-    message = _text(message, "message", "Message", max_length=10_000)
+    message = clean_text(message, "message", "Message", max_length=10_000)
     incident.status = IncidentStatus.RESOLVED
     incident.ended_at = ended_at
     incident.updated_at = now
     incident.save(update_fields=["status", "ended_at", "updated_at"])
-    _timeline(incident, services, "incident.resolved", message, now, actor=actor)
+    add_timeline_entry(incident, services, "incident.resolved", message, now, actor=actor)
     for service in services:
         refresh_service_state(service.pk, now)
     return incident
@@ -207,7 +211,7 @@ def _reclassify(incident: Incident, services: list[Service], cause: str, now: da
     incident.cause = cause
     incident.updated_at = now
     incident.save(update_fields=["cause", "updated_at"])
-    _event(
+    record_event(
         "incident.updated",
         now,
         title=incident.title,
@@ -226,7 +230,7 @@ def reclassify_incident(
     """AVL-2: change the cause, which decides whether the downtime counts (also after the
     incident is resolved: the monthly reports follow)."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     incident, services = _locked_incident(incident)
     cause = _check_cause(cause)
     if cause == incident.cause:

@@ -26,16 +26,16 @@ from livret.status.models import (
     Service,
 )
 from livret.status.services.common import (
-    _aware,
-    _event,
-    _label,
-    _now,
-    _services,
-    _text,
-    _user,
+    actor_or_none,
+    aware,
+    check_services,
+    clean_text,
     local_text,
+    now_or,
     offer_of,
+    record_event,
     refresh_service_state,
+    service_label,
     zone_of,
 )
 from livret.tenants.access import require_vendor
@@ -88,7 +88,7 @@ def _check_plan(
         if offer.maintenance is None:
             raise ServiceError(
                 "no-maintenance-rules",
-                f"l'offre de {_label(service)} ne prévoit pas de maintenance planifiée",
+                f"l'offre de {service_label(service)} ne prévoit pas de maintenance planifiée",
                 field="services",
             )
         check = check_maintenance(
@@ -155,11 +155,11 @@ def plan_maintenance(
     """
     require_vendor(actor)
     now = timezone.now()
-    announced = _now(announced_at)
-    chosen = _services(services)
-    title = _text(title, "title", "Titre")
-    starts_at = _aware(starts_at, "starts_at")
-    ends_at = _aware(ends_at, "ends_at")
+    announced = now_or(announced_at)
+    chosen = check_services(services)
+    title = clean_text(title, "title", "Titre")
+    starts_at = aware(starts_at, "starts_at")
+    ends_at = aware(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise ServiceError("invalid", "fin : elle doit suivre le début", field="ends_at")
     checks = _check_plan(chosen, starts_at, ends_at, announced, bool(blocking), bool(urgent))
@@ -167,7 +167,7 @@ def plan_maintenance(
     if refused:
         proposal = _common_start(chosen, starts_at, ends_at, announced, bool(blocking), checks)
         zone = zone_of(refused[0][0].contract)
-        reasons = " ; ".join(f"{_label(s)} : {_violations_text(c)}" for s, c in refused)
+        reasons = " ; ".join(f"{service_label(s)} : {_violations_text(c)}" for s, c in refused)
         suggestion = (
             f" Prochain début possible : {local_text(proposal, zone)}."
             if proposal is not None
@@ -191,11 +191,11 @@ def plan_maintenance(
         starts_at=starts_at,
         ends_at=ends_at,
         public=bool(public),
-        created_by=_user(actor),
+        created_by=actor_or_none(actor),
         created_at=now,
     )
     maintenance.services.set(chosen)
-    _event(
+    record_event(
         "maintenance.planned",
         announced,
         title=title,
@@ -247,7 +247,7 @@ def _move(maintenance: Maintenance, services: list[Service], at: datetime, move:
     maintenance.status = status
     setattr(maintenance, stamp, at)
     maintenance.save(update_fields=["status", stamp])
-    _event(
+    record_event(
         f"maintenance.{move}",
         at,
         title=maintenance.title,
@@ -279,7 +279,7 @@ def start_maintenance(
     """
     if not system:
         require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.SCHEDULED:
         raise WrongState(
@@ -304,7 +304,7 @@ def complete_maintenance(
     """In progress → completed (the excluded interval ends here, AVL-2)."""
     if not system:
         require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.IN_PROGRESS:
         raise WrongState(
@@ -322,7 +322,7 @@ def cancel_maintenance(
 ) -> Maintenance:
     """A scheduled maintenance that will not take place."""
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.SCHEDULED:
         raise WrongState(
@@ -332,7 +332,7 @@ def cancel_maintenance(
         )
     maintenance.status = MaintenanceStatus.CANCELLED
     maintenance.save(update_fields=["status"])
-    _event(
+    record_event(
         "maintenance.cancelled",
         now,
         title=maintenance.title,

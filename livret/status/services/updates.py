@@ -15,11 +15,11 @@ from livret.status.models import (
     UpdateKind,
 )
 from livret.status.services.common import (
-    _aware,
-    _event,
-    _now,
-    _text,
-    _user,
+    actor_or_none,
+    aware,
+    clean_text,
+    now_or,
+    record_event,
 )
 from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract
@@ -54,7 +54,7 @@ def announce_update(
     past is refused where the offer promises announced dates.
     """
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     offer = _offer_version(offer_id).offer
     if offer.updates is None:
         raise ServiceError(
@@ -65,8 +65,8 @@ def announce_update(
         raise ServiceError(
             "invalid", f"type : l'offre {offer_id} prévoit seulement : {names}", field="kind"
         )
-    version_label = _text(version_label, "version_label", "Version", max_length=40)
-    planned_for = _aware(planned_for, "planned_for")
+    version_label = clean_text(version_label, "version_label", "Version", max_length=40)
+    planned_for = aware(planned_for, "planned_for")
     announced_in_advance = kind in (UpdateKind.NEW_VERSION, UpdateKind.MAJOR)
     if announced_in_advance and offer.updates.dates_announced and planned_for <= now:
         raise ServiceError(
@@ -85,7 +85,7 @@ def announce_update(
         regulatory=bool(regulatory),
         changes_required_knowledge=bool(changes_required_knowledge),
         notes=str(notes or "").strip(),
-        created_by=_user(actor),
+        created_by=actor_or_none(actor),
         created_at=now,
     )
     clients = sorted(
@@ -95,7 +95,7 @@ def announce_update(
             )
         )
     )
-    _event(
+    record_event(
         "update.announced",
         now,
         title=f"{offer.name} {version_label} — {UpdateKind(kind).label}",
@@ -132,7 +132,7 @@ def agree_update_date(
     never for a regulatory patch (E art. 3). Agreeing again replaces the date.
     """
     require_vendor(actor)
-    now = _now(at)
+    now = now_or(at)
     if contract.offer_version.offer_id != announcement.offer_id:
         raise ServiceError(
             "other-offer",
@@ -161,15 +161,15 @@ def agree_update_date(
             "un patch réglementaire s'installe à la date de l'éditeur, sans date convenue (MNT-4)",
             field="announcement",
         )
-    agreed_for = _aware(agreed_for, "agreed_for")
+    agreed_for = aware(agreed_for, "agreed_for")
     if agreed_for <= now:
         raise ServiceError("invalid", "date convenue : elle doit être à venir", field="agreed_for")
     agreed, _ = AgreedUpdateDate.objects.update_or_create(
         announcement=announcement,
         contract=contract,
-        defaults={"agreed_for": agreed_for, "agreed_by": _user(actor), "agreed_at": now},
+        defaults={"agreed_for": agreed_for, "agreed_by": actor_or_none(actor), "agreed_at": now},
     )
-    _event(
+    record_event(
         "update.agreed",
         now,
         title=f"{announcement.version_label} : date convenue pour {contract.reference}",
