@@ -5,11 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from livret.accounts import services
 from livret.mail.services import queue_mail
 from livret.tenants.models import CLIENT_ROLE_CHOICES, Role
+
+THROTTLED_MESSAGE = _("Trop de tentatives de connexion. Réessayez dans 15 minutes.")
+
+
+class ThrottledLoginMixin:
+    """Refuse a login, before checking the password, when the username or the address has too
+    many recent failures: one counter for the portal and the admin (issue 13, item 2).
+
+    Failures are counted by the ``user_login_failed`` signal (``livret.accounts.signals``)."""
+
+    request: Any
+    data: Any
+
+    def clean(self) -> dict[str, Any]:
+        """The throttle first, then Django's check of the username and password."""
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if services.throttled(self.data.get("username", ""), ip):
+            raise ValidationError(THROTTLED_MESSAGE, code="throttled")
+        cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        return cleaned
+
+
+class ThrottledLoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The portal's login form."""
+
+
+class ThrottledAdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The back office's login form (staff accounts only)."""
 
 
 class OutboxPasswordResetForm(PasswordResetForm):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -16,40 +17,40 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.accounts import services
-from livret.accounts.forms import NewAccountForm, OutboxPasswordResetForm, VendorAccountForm
+from livret.accounts.forms import (
+    NewAccountForm,
+    OutboxPasswordResetForm,
+    ThrottledLoginForm,
+    VendorAccountForm,
+)
 from livret.errors import ServiceError
 from livret.tenants.access import Person, is_vendor, membership
 from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
 from livret.web.errors import add_service_error, run_action
 
 
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+def _refused_as_throttled(response: HttpResponse) -> HttpResponse:
+    """429 when the login form was refused by the throttle (its message is on the form)."""
+    form = getattr(response, "context_data", None) and response.context_data.get("form")
+    if form is not None and form.has_error(NON_FIELD_ERRORS, "throttled"):
+        response.status_code = 429
+    return response
 
 
 class LoginView(auth_views.LoginView):
     """Django's login, refusing (429) after too many failures for a username or address."""
 
     template_name = "accounts/login.html"
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        username = request.POST.get("username", "")
-        if services.throttled(username, _ip(request)):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Trop de tentatives de connexion. Réessayez dans 15 minutes."))
-            response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 429
-            return response
-        return super().post(request, *args, **kwargs)
+    form_class = ThrottledLoginForm
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        services.record_failure(self.request.POST.get("username", ""), _ip(self.request))
-        return super().form_invalid(form)
+        return _refused_as_throttled(super().form_invalid(form))
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        services.clear_failures(form.get_user().get_username())
-        return super().form_valid(form)
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The back office's login under the portal's throttle: same counter, same message, 429
+    (issue 13, item 2)."""
+    return _refused_as_throttled(admin.site.login(request))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from livret.accounts import services as accounts
-from livret.accounts.models import ApiToken
+from livret.accounts.models import ApiToken, LoginFailure
 from livret.mail.models import OutgoingMail
 from livret.tenants.models import Membership
 
@@ -48,6 +51,47 @@ def test_it_throttles_logins_after_five_failures(client, personas) -> None:
     blocked = client.post("/connexion/", {"username": "user-a", "password": "pw-user-a-2026"})
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.content.decode()
+
+
+THROTTLED = "Trop de tentatives de connexion. Réessayez dans 15 minutes."
+
+
+def _fail_five_times(client, url: str) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        response = client.post(url, {"username": "tech", "password": "wrong"})
+        assert response.status_code == 200
+
+
+def test_admin_login_is_refused_after_portal_failures(client, personas) -> None:
+    """issue 13, item 2: the admin login shares the portal's counter and message."""
+    _fail_five_times(client, "/connexion/")
+    blocked = client.post("/admin/login/", {"username": "tech", "password": "pw-tech-2026"})
+    assert blocked.status_code == 429
+    assert THROTTLED in blocked.content.decode()
+    assert client.get("/admin/").status_code == 302  # not logged in
+
+
+def test_portal_login_is_refused_after_admin_failures(client, personas) -> None:
+    """issue 13, item 2: failures on the admin login count on the portal too."""
+    _fail_five_times(client, "/admin/login/")
+    assert LoginFailure.objects.filter(username="tech").count() == 5
+    blocked = client.post("/connexion/", {"username": "tech", "password": "pw-tech-2026"})
+    assert blocked.status_code == 429
+    assert THROTTLED in blocked.content.decode()
+
+
+def test_admin_login_works_again_after_the_lock_window(client, personas) -> None:
+    """issue 13, item 2: once the 15 minutes have passed, the right password logs in."""
+    _fail_five_times(client, "/admin/login/")
+    assert (
+        client.post("/admin/login/", {"username": "tech", "password": "pw-tech-2026"}).status_code
+        == 429
+    )
+    LoginFailure.objects.update(at=timezone.now() - accounts.THROTTLE_WINDOW - timedelta(minutes=1))
+    response = client.post("/admin/login/", {"username": "tech", "password": "pw-tech-2026"})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert not LoginFailure.objects.filter(username="tech").exists()
 
 
 def test_it_lets_a_client_admin_create_and_deactivate_accounts_at_once(client, personas) -> None:
