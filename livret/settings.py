@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "livret.web.middleware.ContentSecurityPolicyMiddleware",  # every page, fast path included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "livret.statuspage.fastpath.PublicStatusFastPath",  # plain anonymous status page visits
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,9 +174,28 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
-SESSION_COOKIE_SECURE = env_bool("LIVRET_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (docs/operator-guide.md, "HTTPS"): derived from LIVRET_SITE_URL. Behind https the
+# cookies are secure and browsers are told to use https only (HSTS, one year, subdomains too).
+SITE_HTTPS = SITE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("LIVRET_SECURE_COOKIES", SITE_HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SITE_HTTPS:
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The reverse proxy redirects http to https; the site can do it itself if asked.
+SECURE_SSL_REDIRECT = env_bool("LIVRET_SSL_REDIRECT", False)
+if env_bool("LIVRET_BEHIND_PROXY", False):
+    # Only when the proxy sets X-Forwarded-Proto (and strips the client's): trusted as is.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    # W008 (SECURE_SSL_REDIRECT off): the reverse proxy answers plain http with a redirect.
+    "security.W008",
+    # W021 (no HSTS preload): joining the browsers' preload list is the domain owner's
+    # decision (hstspreload.org), for every subdomain, not the application's.
+    "security.W021",
+]
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("LIVRET_SMTP_HOST", "127.0.0.1")

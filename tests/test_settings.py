@@ -80,3 +80,19 @@ def test_it_stops_the_command_with_one_line_on_a_bad_setting(tmp_path) -> None:
         result.stderr.strip()
         == "livret: error: configuration: LIVRET_DEBUG must be True or False, not 'maybe'"
     )
+
+
+def test_check_deploy_is_clean_behind_https(tmp_path, monkeypatch) -> None:
+    """issue 13, item 3: an https LIVRET_SITE_URL turns on HSTS and secure cookies, so
+    ``manage check --deploy`` has nothing to say."""
+    import secrets
+
+    monkeypatch.setenv("LIVRET_SITE_URL", "https://livret.example.fr")
+    monkeypatch.setenv("LIVRET_SECRET_KEY", secrets.token_urlsafe(50))
+    monkeypatch.setenv("LIVRET_DEBUG", "False")
+    monkeypatch.setenv("LIVRET_ALLOWED_HOSTS", "livret.example.fr")
+    monkeypatch.delenv("LIVRET_SECURE_COOKIES", raising=False)
+    result = run_livret("manage", "check", "--deploy", "--fail-level", "WARNING", data_dir=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

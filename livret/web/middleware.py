@@ -1,4 +1,5 @@
-"""Interface language: French unless the user chose English with the language switcher.
+"""Interface language (French unless the user chose English with the language switcher),
+and the Content-Security-Policy of every HTML page.
 
 Django's ``LocaleMiddleware`` also follows the browser's ``Accept-Language``; here the
 browser is ignored on purpose (docs/decisions/0008-french-interface-first.md): the language
@@ -7,6 +8,8 @@ sets, and defaults to ``LANGUAGE_CODE`` (French).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -37,4 +40,31 @@ class CookieLocaleMiddleware(LocaleMiddleware):
         # The page depends on the cookie, not on Accept-Language.
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",  # style="" attributes, htmx's indicator style
+        "script-src 'self'",  # no inline script anywhere, the admin's included
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    )
+)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every HTML page gets the site's Content-Security-Policy, unless its view set a
+    stricter one (the sandboxed downloads)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response

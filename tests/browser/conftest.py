@@ -50,6 +50,30 @@ PASSWORDS = {
 }
 
 
+# Console messages of Chromium refusing something under the Content-Security-Policy (issue 13,
+# item 3): every browser test fails if its pages logged one.
+CSP_VIOLATIONS: list[str] = []
+
+
+def watch_csp(context: Any) -> Any:
+    """Record the context's Content-Security-Policy violations in CSP_VIOLATIONS."""
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation() -> Iterator[None]:
+    """issue 13, item 3: no page of the test broke the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "\n".join(CSP_VIOLATIONS)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "") == "true"
 
@@ -157,12 +181,14 @@ class Browse:
 
     def context(self, user: str | None = None, viewport: dict[str, int] = DESKTOP) -> Any:
         state = self._state(user) if user else None
-        return self.browser.new_context(
-            base_url=self.base_url,
-            viewport=viewport,
-            locale="fr-FR",
-            timezone_id="Europe/Paris",
-            storage_state=state,
+        return watch_csp(
+            self.browser.new_context(
+                base_url=self.base_url,
+                viewport=viewport,
+                locale="fr-FR",
+                timezone_id="Europe/Paris",
+                storage_state=state,
+            )
         )
 
     def page(self, user: str | None = None, viewport: dict[str, int] = DESKTOP) -> Any:
@@ -191,7 +217,7 @@ class Browse:
         """One real login per persona, its cookies reused by later contexts (argon2 is slow
         by design; logging in for every page would cost seconds each)."""
         if user not in self._states:
-            context = self.browser.new_context(base_url=self.base_url, viewport=DESKTOP)
+            context = watch_csp(self.browser.new_context(base_url=self.base_url, viewport=DESKTOP))
             try:
                 self.login(context.new_page(), user)
                 self._states[user] = context.storage_state()

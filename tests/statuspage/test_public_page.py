@@ -420,3 +420,12 @@ def test_it_starts_the_availability_axis_just_under_the_values_and_target(
     from livret.statuspage.charts import axis_floor
 
     assert axis_floor(values, target) == floor
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_the_status_page_has_the_content_security_policy(page, who) -> None:
+    """issue 13, item 3: the fast path (anonymous) and the full stack both send it."""
+    client = browser(page, who)
+    client.get("/statut/cegid/")  # the second anonymous visit comes from the cache
+    response = client.get("/statut/cegid/")
+    assert "script-src 'self'" in response["Content-Security-Policy"]
