@@ -249,7 +249,21 @@ def _act(
 # --------------------------------------------------------------------------- requests
 
 
-@router.post("/requests", response={201: RequestDetail, ERRORS: Error})
+@router.post(
+    "/requests",
+    response={201: RequestDetail, ERRORS: Error},
+    openapi_extra={
+        "parameters": [
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": "files once per user and key for 24 hours (docs/api.md)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        ]
+    },
+)
 def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[str, Any]]:
     """File a request (REQ-1, REQ-2) on one of your organisation's contracts; channel "api".
 

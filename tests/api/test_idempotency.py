@@ -120,6 +120,13 @@ def test_a_key_is_forgotten_after_24_hours(personas, token_a, clock) -> None:
     assert not IdempotencyKey.objects.exists()
 
 
+def test_the_openapi_schema_documents_the_header(client) -> None:
+    """Issue 13, item 15: API clients learn the header from the schema."""
+    schema = client.get("/api/openapi.json").json()
+    parameters = schema["paths"]["/api/requests"]["post"]["parameters"]
+    assert [(p["name"], p["in"]) for p in parameters] == [("Idempotency-Key", "header")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_calls_at_once_with_the_same_key_file_once(personas) -> None:
     """Issue 13, item 15: the unique (user, key) makes the loser undo its filing and replay."""
