@@ -7,10 +7,13 @@ once*:
 
 - a row is claimed with a compare-and-swap update (``pending`` → ``sending``), so two workers
   never send the same row at the same time;
+- a claim is a lease: while its mail is being sent, the live sender renews it (``claimed_at``
+  moves forward every :data:`RENEW_EVERY`, :class:`_Lease`), so a slow SMTP server never lets
+  a second worker take the row;
 - the row is marked ``sent`` right after the SMTP server accepted it. A worker killed between
-  those two instants leaves the row in ``sending``; after :data:`STUCK_AFTER` another worker
-  reclaims it and sends it again (the only window where a duplicate can happen; the
-  ``Message-ID`` is stable across attempts, so mail programs can spot the copy);
+  those two instants leaves the row in ``sending``; once its lease is older than :data:`LEASE`
+  another worker reclaims it and sends it again (the only window where a duplicate can happen;
+  the ``Message-ID`` is stable across attempts, so mail programs can spot the copy);
 - an SMTP failure puts the row back to ``pending`` with its error and a growing delay
   (:data:`RETRY_DELAYS`); after :data:`MAX_ATTEMPTS` attempts it is ``failed`` and logged.
 
@@ -23,12 +26,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import threading
+import time
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 
 from livret.mail.models import OutgoingMail
@@ -40,8 +46,11 @@ Status = OutgoingMail.Status
 MAX_ATTEMPTS = 8
 # Wait after the n-th failed attempt (1 min, 5 min, 15 min, then hourly).
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 60, 60, 60)]
-# A row left in "sending" longer than this belongs to a worker that died mid-send.
-STUCK_AFTER = timedelta(minutes=10)
+# A row whose claim is older than this belongs to a worker that died mid-send: another worker
+# reclaims it, so a crash delays a mail (an alert) by at most this plus one worker turn.
+LEASE = timedelta(seconds=90)
+# How often a live sender renews the claim of the row it is sending (well inside LEASE).
+RENEW_EVERY = timedelta(seconds=20)
 SMTP_TIMEOUT = 30
 # The mail that opens a thread: its Message-ID is the one every later mail of the thread
 # refers to (a request's acknowledgement of receipt, SPEC REQ-1).
@@ -114,7 +123,7 @@ def _due(now: datetime) -> Q:
 
 
 def _candidates(now: datetime, limit: int) -> list[tuple[int, str, datetime | None, int]]:
-    stuck = Q(status=Status.SENDING, claimed_at__lte=now - STUCK_AFTER)
+    stuck = Q(status=Status.SENDING, claimed_at__lte=now - LEASE)
     rows = (
         OutgoingMail.objects.filter(_due(now) | stuck)
         .order_by("created_at", "pk")
@@ -136,6 +145,51 @@ def _claim(pk: int, status: str, claimed_at: datetime | None, attempts: int, now
     return bool(rows.update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1))
 
 
+class _Lease:
+    """Keeps a claimed row ours while its mail is sent: a thread moves ``claimed_at`` forward
+    every :data:`RENEW_EVERY` (compare-and-swap on the last value), until :meth:`release`.
+
+    ``claimed_at`` follows the clock the run was given (``now`` plus the time elapsed), so
+    the value stays comparable with the other workers' ``now``.
+    """
+
+    def __init__(self, pk: int, claimed_at: datetime) -> None:
+        self.pk = pk
+        self.claimed_at = claimed_at
+        self._started = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"mail-lease-{pk}", daemon=True)
+        self._thread.start()
+
+    def _renew(self) -> None:
+        try:
+            while not self._stop.wait(RENEW_EVERY.total_seconds()):
+                with self._lock:
+                    if self._stop.is_set():
+                        return
+                    renewed = self.claimed_at + timedelta(seconds=time.monotonic() - self._started)
+                    self._started = time.monotonic()
+                    rows = OutgoingMail.objects.filter(
+                        pk=self.pk, status=Status.SENDING, claimed_at=self.claimed_at
+                    )
+                    if not rows.update(claimed_at=renewed):
+                        log.warning("mail %s: lease lost while sending", self.pk)
+                        return
+                    self.claimed_at = renewed
+        except DatabaseError:
+            log.exception("mail %s: lease not renewed", self.pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def release(self) -> datetime:
+        """Stop renewing; return the last ``claimed_at`` written (the row's current claim)."""
+        with self._lock:
+            self._stop.set()
+        self._thread.join()
+        return self.claimed_at
+
+
 def _permanent(error: Exception) -> bool:
     """Retrying will not help: every recipient refused with a 5xx code, or the row itself
     cannot become a message (a header with a line break, an invalid address)."""
@@ -146,12 +200,12 @@ def _permanent(error: Exception) -> bool:
     return False
 
 
-def _failed(mail: OutgoingMail, error: Exception, now: datetime) -> None:
+def _failed(mail: OutgoingMail, error: Exception, claimed_at: datetime) -> None:
     attempts = mail.attempts
     text = f"{type(error).__name__}: {error}"[:2000]
     give_up = attempts >= MAX_ATTEMPTS or _permanent(error)
     status = Status.FAILED if give_up else Status.PENDING
-    OutgoingMail.objects.filter(pk=mail.pk, status=Status.SENDING, claimed_at=now).update(
+    OutgoingMail.objects.filter(pk=mail.pk, status=Status.SENDING, claimed_at=claimed_at).update(
         status=status, last_error=text
     )
     if not isinstance(error, smtplib.SMTPException | OSError):
@@ -184,6 +238,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
             if not _claim(pk, status, claimed_at, attempts, now):
                 continue
             mail = OutgoingMail.objects.get(pk=pk)
+            lease = _Lease(pk, now)
             try:
                 if connection is None:
                     timeout = settings.EMAIL_TIMEOUT or SMTP_TIMEOUT
@@ -191,7 +246,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
                     connection.open()
                 build_message(mail, connection).send(fail_silently=False)
             except Exception as error:
-                _failed(mail, error, now)
+                _failed(mail, error, lease.release())
                 if connection is not None:
                     _close(connection)
                     connection = None
@@ -200,7 +255,7 @@ def send_pending(now: datetime, limit: int = 50) -> int:
                     break  # the server is unwell: leave the rest for the next turn
                 continue
             marked = OutgoingMail.objects.filter(
-                pk=pk, status=Status.SENDING, claimed_at=now
+                pk=pk, status=Status.SENDING, claimed_at=lease.release()
             ).update(status=Status.SENT, sent_at=now, last_error="")
             if not marked:
                 log.warning("mail %s was reclaimed by another worker while being sent", pk)

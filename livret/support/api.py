@@ -26,7 +26,7 @@ from ninja.files import UploadedFile
 from livret.api.auth import api_auth
 from livret.api.errors import ERRORS, Error
 from livret.errors import NotFound, ServiceError
-from livret.support import reports, services
+from livret.support import idempotency, reports, services
 from livret.support.access import (
     access_attachment,
     access_contract,
@@ -249,10 +249,42 @@ def _act(
 # --------------------------------------------------------------------------- requests
 
 
-@router.post("/requests", response={201: RequestDetail, ERRORS: Error})
+@router.post(
+    "/requests",
+    response={201: RequestDetail, ERRORS: Error},
+    openapi_extra={
+        "parameters": [
+            {
+                "name": idempotency.HEADER,
+                "in": "header",
+                "required": False,
+                "description": "files once per user and key for 24 hours (docs/api.md)",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        ]
+    },
+)
 def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[str, Any]]:
-    """File a request (REQ-1, REQ-2) on one of your organisation's contracts; channel "api"."""
+    """File a request (REQ-1, REQ-2) on one of your organisation's contracts; channel "api".
+
+    With an ``Idempotency-Key`` header, the same key from the same user within 24 hours files
+    nothing new and answers the first filing again (``livret.support.idempotency``).
+    """
     user = request.auth
+    key = idempotency.key_of(request.headers)
+    if key is None:
+        return Status(201, _file(user, payload)[1])
+
+    def file() -> tuple[Request, dict[str, Any]]:
+        filed, answer = _file(user, payload)
+        return filed, RequestDetail.model_validate(answer).model_dump(mode="json")
+
+    body = payload.model_dump(mode="json")
+    return Status(201, idempotency.file_once(user, key, body, timezone.now(), file))
+
+
+def _file(user: User, payload: NewRequestIn) -> tuple[Request, dict[str, Any]]:
+    """File the request of ``payload``; return it with its answer."""
     contract = access_contract(user, payload.contract_id)
     filed = services.file_request(
         filer=user,
@@ -269,7 +301,7 @@ def create_request(request: HttpRequest, payload: NewRequestIn) -> Status[dict[s
         ),
     )
     filed.client = contract.client  # already loaded with the contract
-    return Status(201, _detail(user, filed, new=True))
+    return filed, _detail(user, filed, new=True)
 
 
 @router.get("/requests", response={200: RequestPage, ERRORS: Error})

@@ -22,6 +22,11 @@ in its own short transaction:
   cannot hold the head of the queue, and it is retried then.
 
 The bulk recompute of stored deadlines lives in :mod:`livret.support.recompute`.
+
+Idempotency keys
+----------------
+The ``idempotency-keys`` job forgets the ``Idempotency-Key`` of API filings older than
+24 hours (:func:`livret.support.idempotency.purge`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from django.db import connection, transaction
 
 from livret.ops.scan import scan
 from livret.ops.worker import Job
-from livret.support import services
+from livret.support import idempotency, services
 from livret.support.models import Request
 
 log = logging.getLogger("livret.support.jobs")
@@ -99,5 +104,11 @@ def run_scan(now: datetime) -> None:
     scan_breaches(now)
 
 
-# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`.
-JOBS: list[Job] = [Job("sla-alerts", 30, run_scan)]
+def run_purge_keys(now: datetime) -> None:
+    """The ``idempotency-keys`` worker job: forget the keys older than 24 hours."""
+    idempotency.purge(now)
+
+
+# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`; the
+# hourly purge of expired idempotency keys.
+JOBS: list[Job] = [Job("sla-alerts", 30, run_scan), Job("idempotency-keys", 3600, run_purge_keys)]

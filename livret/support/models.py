@@ -271,3 +271,20 @@ class BillableProposal(models.Model):
     amount_eur = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     credits = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
+
+
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` of ``POST /api/requests``: the same key from the same user files
+    one request and replays its first answer for 24 hours (``livret.support.idempotency``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body")
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
+    answer = models.JSONField(help_text="the first answer's body, replayed as it was")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]

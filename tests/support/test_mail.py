@@ -6,14 +6,19 @@ Every outgoing mail goes through Django's SMTP backend to an aiosmtpd server lis
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from livret.mail import outbox
 from livret.mail.models import OutgoingMail
 from livret.mail.outbox import MAX_ATTEMPTS, send_pending
 from livret.support import services
@@ -22,7 +27,7 @@ from livret.support.models import Attachment, Comment, Request, State
 from livret.support.services import NewRequest
 from tests.helpers.cli import run_livret
 from tests.helpers.clock import PARIS, at
-from tests.helpers.smtp import smtp_server, subject_of
+from tests.helpers.smtp import Collector, smtp_server, subject_of
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -179,6 +184,7 @@ def test_it_gives_up_after_eight_attempts_and_logs_it(personas, smtp, caplog) ->
 
 
 def test_it_reclaims_a_mail_left_sending_by_a_dead_worker(personas, smtp) -> None:
+    """Issue 13, item 16: a claim is a lease; a crash delays a mail by less than 2 minutes."""
     request = file(personas)
     now = datetime.now(tz=PARIS)
     stuck = OutgoingMail.objects.get()
@@ -191,10 +197,10 @@ def test_it_reclaims_a_mail_left_sending_by_a_dead_worker(personas, smtp) -> Non
         created_at=now,
     )
     OutgoingMail.objects.filter(pk=stuck.pk).update(
-        status="sending", attempts=1, claimed_at=now - timedelta(minutes=11)
+        status="sending", attempts=1, claimed_at=now - timedelta(minutes=3)
     )
     OutgoingMail.objects.filter(pk=recent.pk).update(
-        status="sending", attempts=1, claimed_at=now - timedelta(minutes=3)
+        status="sending", attempts=1, claimed_at=now - timedelta(seconds=30)
     )
     assert send_pending(now) == 1
     stuck.refresh_from_db()
@@ -202,6 +208,48 @@ def test_it_reclaims_a_mail_left_sending_by_a_dead_worker(personas, smtp) -> Non
     assert (stuck.status, stuck.attempts) == ("sent", 2)
     assert (recent.status, recent.attempts) == ("sending", 1)  # its worker may still be alive
     assert [subject_of(m) for m in smtp.messages] == [stuck.subject]
+
+
+class SlowCollector(Collector):
+    """An SMTP server that takes ``delay`` seconds to accept each message."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_sender_renews_its_lease_so_no_other_worker_sends_its_mail(
+    personas, smtp, monkeypatch
+) -> None:
+    """Issue 13, item 16: a slow SMTP server keeps the row with the worker sending it."""
+    from django.db import connection
+
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=0.6))
+    monkeypatch.setattr(outbox, "RENEW_EVERY", timedelta(seconds=0.1))
+    smtp.collector = smtp.controller.handler = SlowCollector(delay=2.0)  # next connections
+    file(personas)
+    results: list[int] = []
+
+    def first_worker() -> None:
+        try:
+            results.append(send_pending(timezone.now()))
+        finally:
+            connection.close()
+
+    sending = threading.Thread(target=first_worker)
+    sending.start()
+    time.sleep(1.2)  # two leases: without renewal the row would look abandoned
+    assert OutgoingMail.objects.get().status == "sending"
+    assert send_pending(timezone.now()) == 0  # the second worker leaves it alone
+    sending.join()
+    assert results == [1]
+    assert len(smtp.messages) == 1
+    assert OutgoingMail.objects.get().status == "sent"
 
 
 def test_it_fails_a_row_that_cannot_be_a_message_and_sends_the_others(personas, smtp) -> None:
