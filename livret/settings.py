@@ -207,6 +207,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("LIVRET_MAIL_FROM", "livret <support@livret.
 # The mail gate's address (docs/mail.md): Reply-To of every outgoing mail; empty: none.
 MAIL_GATE_ADDRESS = os.environ.get("LIVRET_MAIL_GATE_ADDRESS", "").strip()
 
+# REQ-11: the audit chains' heads, checkpointed outside the database (docs/sla.md), and who
+# receives a copy of each checkpoint by mail (empty: nobody).
+AUDIT_CHECKPOINTS = DATA_DIR / "audit" / "checkpoints.log"
+AUDIT_MAIL = env_list("LIVRET_AUDIT_MAIL", [])
+
 # The largest attachment accepted, on the portal, the API and the mail gate.
 MAX_ATTACHMENT_MB = env_int("LIVRET_MAX_ATTACHMENT_MB", 20)
 if MAX_ATTACHMENT_MB < 1:

@@ -1,4 +1,4 @@
-"""Worker jobs of the support app: the SLA alert scan.
+"""Worker jobs of the support app: the SLA alert scan and the audit checkpoint.
 
 Breach scan (REQ-4, REQ-6; DESIGN "deadlines are stored")
 ---------------------------------------------------------
@@ -21,6 +21,12 @@ in its own short transaction:
   is logged and skipped; its ``next_alert_at`` is pushed :data:`RETRY_AFTER` later so that it
   cannot hold the head of the queue, and it is retried then.
 
+Audit checkpoint (REQ-11)
+-------------------------
+Once a UTC day, :func:`checkpoint_audit` appends every audit chain's head to the checkpoint
+file outside the database (:mod:`livret.support.checkpoints`); the job runs hourly and writes
+only when that day has no checkpoint yet.
+
 The bulk recompute of stored deadlines lives in :mod:`livret.support.recompute`.
 
 Idempotency keys
@@ -39,6 +45,7 @@ from django.db import connection, transaction
 from livret.ops.scan import scan
 from livret.ops.worker import Job
 from livret.support import idempotency, services
+from livret.support.checkpoints import write_checkpoint
 from livret.support.models import Request
 
 log = logging.getLogger("livret.support.jobs")
@@ -109,6 +116,17 @@ def run_purge_keys(now: datetime) -> None:
     idempotency.purge(now)
 
 
+def checkpoint_audit(now: datetime) -> None:
+    """The ``audit-checkpoint`` worker job: the chains' heads, once a day (REQ-11)."""
+    written = write_checkpoint(now, once_a_day=True)
+    if written:
+        log.info("audit checkpoint: %d request head(s) written", written)
+
+
 # The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`; the
-# hourly purge of expired idempotency keys.
-JOBS: list[Job] = [Job("sla-alerts", 30, run_scan), Job("idempotency-keys", 3600, run_purge_keys)]
+# hourly purge of expired idempotency keys; the daily audit checkpoint.
+JOBS: list[Job] = [
+    Job("sla-alerts", 30, run_scan),
+    Job("idempotency-keys", 3600, run_purge_keys),
+    Job("audit-checkpoint", 3600, checkpoint_audit),
+]

@@ -178,14 +178,18 @@ class RequestEvent(models.Model):
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
     kind = models.CharField(max_length=40)
+    # PROTECT: the actor's id is hashed (REQ-11); a person who acted is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     actor_label = models.CharField(max_length=200)
     data = models.JSONField(default=dict)
     visible_to_client = models.BooleanField(default=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The formula ``hash`` was computed with (livret.core.audit.hashed_content); rows written
+    # before version 2 keep 1 and are verified with it.
+    hash_version = models.PositiveSmallIntegerField(default=2)
 
     class Meta:
         verbose_name = "événement"

@@ -48,6 +48,7 @@ def test_it_collects_the_jobs_of_the_installed_apps() -> None:
         "mail": 5,
         "sla-alerts": 30,
         "idempotency-keys": 3600,
+        "audit-checkpoint": 3600,
         "probes": 1,
         "maintenance-clock": 30,
         "status-notifications": 5,

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from livret.core.audit import GENESIS, event_hash
+from livret.core.audit import CURRENT_VERSION, GENESIS, EventFields, event_hash, hashed_content
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
 from livret.support.models import Request, RequestEvent, State
@@ -45,32 +45,22 @@ def record_event(
     visible_to_client: bool = True,
 ) -> RequestEvent:
     """Append one event to the request's chain (REQ-11)."""
-    seq = request.event_count + 1
-    label = actor_label(actor)
-    payload = {
-        "request": request.number,
-        "seq": seq,
-        "at": _hashed_instant(at),
-        "kind": kind,
-        "actor": label,
-        "data": data or {},
-    }
-    prev = request.last_event_hash or GENESIS
-    digest = event_hash(prev, payload)
-    event = RequestEvent.objects.create(
+    event = RequestEvent(
         request=request,
-        seq=seq,
+        seq=request.event_count + 1,
         at=at,
         kind=kind,
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=label,
+        actor_label=actor_label(actor),
         data=data or {},
         visible_to_client=visible_to_client,
-        prev_hash=prev,
-        hash=digest,
+        prev_hash=request.last_event_hash or GENESIS,
+        hash_version=CURRENT_VERSION,
     )
-    request.event_count = seq
-    request.last_event_hash = digest
+    event.hash = event_hash(event.prev_hash, event_payload(event))
+    event.save(force_insert=True)
+    request.event_count = event.seq
+    request.last_event_hash = event.hash
     return event
 
 
@@ -80,15 +70,19 @@ def _hashed_instant(at: datetime) -> str:
 
 
 def event_payload(event: RequestEvent) -> dict[str, Any]:
-    """The hashed content of a stored event (what ``livret audit verify`` re-hashes)."""
-    return {
-        "request": event.request.number if hasattr(event, "request") else None,
-        "seq": event.seq,
-        "at": _hashed_instant(event.at),
-        "kind": event.kind,
-        "actor": event.actor_label,
-        "data": event.data,
-    }
+    """The hashed content of an event, in the formula of its ``hash_version`` (what
+    ``livret audit verify`` re-hashes): every stored field from version 2 on (REQ-11)."""
+    fields = EventFields(
+        request=event.request.number if hasattr(event, "request") else None,
+        seq=event.seq,
+        at=_hashed_instant(event.at),
+        kind=event.kind,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        data=event.data,
+        visible_to_client=event.visible_to_client,
+    )
+    return hashed_content(fields, event.hash_version)
 
 
 def mail_about(
