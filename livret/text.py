@@ -3,7 +3,8 @@
 A vertical tab in an incident title made the Atom feed invalid XML for every reader, and a NUL
 made PostgreSQL refuse the row (a 500). :func:`refuse_control_characters` turns them into a
 refusal naming the field: a single-line field (a title) accepts no control character at all, a
-multi-line one (a message) accepts line breaks and tabs. :func:`xml_safe` is the writers' side:
+multi-line one (a message) accepts line breaks and tabs. Text from a machine or a mail is
+cleaned instead (:func:`without_control_characters`). :func:`xml_safe` is the writers' side:
 what is already stored is written without the characters XML 1.0 forbids.
 """
 
@@ -37,6 +38,17 @@ def refuse_control_characters(text: str, field: str, label: str, *, multiline: b
                 field=field,
             )
     return text
+
+
+def without_control_characters(text: str, *, multiline: bool) -> str:
+    """``text`` from a machine or a mail, where a refusal would lose it: each control character
+    becomes a space (multi-line: line breaks and tabs are kept, as ``\n``)."""
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        " " if _is_control(char) and not (multiline and char in _MULTILINE_ALLOWED) else char
+        for char in text
+    )
 
 
 def xml_safe(text: str) -> str:
