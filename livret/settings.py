@@ -232,6 +232,10 @@ if MONITORING_SAMPLE_DAYS < 1:
 MONITORING_TEAM = env_list("LIVRET_MONITORING_TEAM", [])
 MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
 
+# Status-page webhooks go to public addresses only (docs/status-page.md); these host names
+# (as written in the webhook's URL) may be private, e.g. a receiver on the vendor's network.
+WEBHOOK_ALLOWED_HOSTS = env_list("LIVRET_WEBHOOK_ALLOWED_HOSTS", [])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -73,6 +73,7 @@ from livret.support.models import Request
 from livret.support.services import NewRequest
 from livret.tenants.access import require_vendor
 from livret.tenants.models import Contract, Membership, Role
+from livret.text import without_control_characters
 
 SYSTEM_USERNAME = "prevent-care"
 
@@ -154,7 +155,8 @@ def _describe(alert: MonitoringAlert) -> str:
     when = timezone.localtime(alert.firing_at or alert.created_at)
     what = alert.summary or alert.rule
     series = f" ({alert.series})" if alert.series else ""
-    return f"{what}{series} — serveur {alert.server.hostname}, depuis le {when:%d/%m/%Y %H:%M}"
+    text = f"{what}{series} — serveur {alert.server.hostname}, depuis le {when:%d/%m/%Y %H:%M}"
+    return without_control_characters(text, multiline=True)  # machine text (issue 13)
 
 
 # --------------------------------------------------------------------------- triage
@@ -356,6 +358,7 @@ def _open_request(alert: MonitoringAlert, contacts: list[Any], now: datetime) ->
         alert.rule, (alert.rule, None)
     )[0]
     title = f"Télésurveillance — {alert.server.hostname} : {alert.summary or rule_label}"
+    title = without_control_characters(title, multiline=False)  # machine text (issue 13)
     new = NewRequest(
         kind="anomaly",
         title=title[:200],
@@ -370,7 +373,7 @@ def _open_request(alert: MonitoringAlert, contacts: list[Any], now: datetime) ->
             "rule": rule_label,
             "at": f"{timezone.localtime(alert.firing_at or now):%d/%m/%Y %H:%M}",
         },
-        error_messages=alert.summary,
+        error_messages=without_control_characters(alert.summary, multiline=True),
         priority=request_priority(alert.impact),
     )
     return support.file_request(

@@ -29,6 +29,7 @@ from livret.statuspage.board import (
     public_label,
     vendor_name,
 )
+from livret.text import xml_safe
 
 FEED_EVENTS = 50  # entries in the Atom feed
 CALENDAR_HISTORY = timedelta(days=90)  # past maintenances kept in the calendar
@@ -187,10 +188,12 @@ def atom_feed(vendor: str) -> bytes:
         feed_guid=f"tag:{domain},2026:statuspage:{vendor}",
     )
     for event in public_events(name):
+        # Issue 13: a row stored before the text check may hold what XML forbids (\x0b).
+        title = xml_safe(event.title)
         feed.add_item(
-            title=event.title,
+            title=title,
             link=absolute(event_path(vendor, event)),
-            description=event.body or event.title,
+            description=xml_safe(event.body) or title,
             unique_id=f"tag:{domain},2026:status-event:{event.pk}",
             pubdate=event.at,
             updateddate=event.at,

@@ -25,16 +25,19 @@ a remote server is spoken to.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import logging
 import smtplib
+import socket
+import ssl
 import time
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -51,6 +54,7 @@ from livret.statuspage.board import PARIS, public_keys, public_label, vendors
 from livret.statuspage.feeds import absolute, event_path, site_domain
 from livret.statuspage.models import Channel, Delivery, FanOutCursor, Subscription
 from livret.statuspage.rules import MAX_ATTEMPTS, retry_delay, signature, webhook_url_problem
+from livret.statuspage.targets import TargetRefused, delivery_addresses
 from livret.tenants.models import Membership
 
 log = logging.getLogger("livret.statuspage")
@@ -362,38 +366,79 @@ def email_message(
     )
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook answers where it was sent: a redirect is a failure, never followed."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class HTTPStatusError(Exception):
+    """The receiver answered outside 2xx (a redirect included: it is never followed)."""
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+class _PinnedHTTP(http.client.HTTPConnection):
+    """Speaks to checked addresses while naming the webhook's host (``Host`` header).
+
+    The name was resolved and its addresses checked (:mod:`livret.statuspage.targets`):
+    connecting to them, never resolving again, is what defeats DNS rebinding.
+    """
+
+    def __init__(self, host: str, port: int, addresses: list[str], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        """Open a TCP connection to the first checked address that answers."""
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+            except OSError as failed:
+                error = failed
+            else:
+                return
+        assert error is not None  # resolve() never returns an empty list
+        raise error
+
+
+class _PinnedHTTPS(_PinnedHTTP):
+    """The same over TLS: the certificate is checked against the host name (SNI too)."""
+
+    default_port = 443
+
+    def connect(self) -> None:
+        """Connect to a checked address, then start TLS for the webhook's host name."""
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
 
 
 def post_webhook(delivery: Delivery, body: bytes) -> int:
-    """POST the signed body; the HTTP status (2xx), or an exception."""
+    """POST the signed body; the HTTP status (2xx), or an exception (:class:`TargetRefused`
+    when the host is, or now resolves to, a private address)."""
     subscription = delivery.subscription
-    problem = webhook_url_problem(subscription.webhook_url)
+    url = subscription.webhook_url
+    problem = webhook_url_problem(url)
     if problem:  # checked when it was added; never open a file: or other scheme
         raise ValueError(problem)
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked just above
-        subscription.webhook_url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "X-Livret-Event": delivery.event.kind,
-            "X-Livret-Delivery": str(delivery.pk),
-            "X-Livret-Signature": signature(subscription.secret, body),
-        },
-    )
-    # urllib raises HTTPError for any answer outside 2xx (redirects included, see above).
-    with _opener.open(request, timeout=WEBHOOK_TIMEOUT) as response:
+    host, port, addresses = delivery_addresses(url)
+    parts = urlsplit(url)
+    kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
+    connection = kind(host, port, addresses, WEBHOOK_TIMEOUT)
+    try:
+        connection.request(
+            "POST",
+            urlunsplit(("", "", parts.path or "/", parts.query, "")),
+            body=body,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": USER_AGENT,
+                "X-Livret-Event": delivery.event.kind,
+                "X-Livret-Delivery": str(delivery.pk),
+                "X-Livret-Signature": signature(subscription.secret, body),
+            },
+        )
+        response = connection.getresponse()
         response.read(65536)
-        return int(response.status)
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise HTTPStatusError(f"HTTP Error {response.status}: {response.reason}")
+    return int(response.status)
 
 
 # --------------------------------------------------------------------------- delivery
@@ -431,7 +476,8 @@ def _record(pk: int, attempts: int, **changes: Any) -> bool:
 
 def _failed(delivery: Delivery, error: Exception, now: datetime) -> None:
     text = f"{type(error).__name__}: {error}"[:2000]
-    if delivery.attempts >= MAX_ATTEMPTS:
+    # A private target is refused for good (issue 13): retrying would not make it public.
+    if delivery.attempts >= MAX_ATTEMPTS or isinstance(error, TargetRefused):
         _record(delivery.pk, delivery.attempts, status=Status.FAILED, last_error=text)
         log.error(
             "delivery %s to %s failed after %s attempts: %s",

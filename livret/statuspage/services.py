@@ -24,6 +24,7 @@ from livret.statuspage.board import vendor_name
 from livret.statuspage.feeds import absolute
 from livret.statuspage.models import Channel, Delivery, Subscription, new_secret
 from livret.statuspage.rules import webhook_url_problem
+from livret.statuspage.targets import registration_problem
 from livret.tenants.access import is_vendor, membership
 from livret.tenants.models import Role
 
@@ -195,7 +196,8 @@ def add_webhook(user: User, vendor: str, url: str, now: datetime) -> Subscriptio
             "not-allowed", "seul un administrateur du client ou l'éditeur gère les webhooks"
         )
     url = url.strip()
-    problem = webhook_url_problem(url)
+    # Issue 13: a public address only, unless the operator allows the host.
+    problem = webhook_url_problem(url) or registration_problem(url)
     if problem:
         raise ServiceError("invalid", f"Adresse du webhook : {problem}", field="url")
     return Subscription.objects.create(

@@ -44,6 +44,7 @@ from livret.support import access, services
 from livret.support.models import Request, RequestEvent, State
 from livret.support.services import NewRequest
 from livret.tenants.models import Contract
+from livret.text import without_control_characters
 
 log = logging.getLogger("livret.mailgate")
 
@@ -396,10 +397,12 @@ def _file_new(user: User, parsed: Parsed, at: datetime, result: IngestResult) ->
     contract, listed = email_contract(user.membership.client_id)
     if contract is None:
         raise _Refuse("no-contract")
-    title = parsed.subject.strip() or "(sans objet)"
+    # A mail is cleaned, not refused, of control characters (issue 13).
+    title = without_control_characters(parsed.subject, multiline=False).strip() or "(sans objet)"
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
-    description = parsed.text or _attachment_line(parsed) or "(message sans texte)"
+    text = without_control_characters(parsed.text, multiline=True)
+    description = text or _attachment_line(parsed) or "(message sans texte)"
     request = services.file_request(
         filer=user,
         contract=contract,
@@ -422,6 +425,7 @@ def _thread(
     request: Request, user: User, parsed: Parsed, at: datetime, result: IngestResult
 ) -> None:
     text = strip_quoted(parsed.text) or parsed.text or _attachment_line(parsed)
+    text = without_control_characters(text, multiline=True)
     result.request_number = request.number
     if not text:
         result.outcome, result.reason = "ignored", "empty-reply"

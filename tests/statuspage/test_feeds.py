@@ -171,3 +171,17 @@ def test_it_adds_new_events_to_the_feed_at_once(page) -> None:
     assert feed.entries[0].title == "Quadra Entreprise On Demand : Opérationnel"
     assert feed.entries[1].title == "Connexions impossibles"
     assert "Service rétabli." in feed.entries[1].summary
+
+
+def test_the_feed_stays_valid_with_a_control_character_already_stored(page) -> None:
+    """Issue 13, item 8: a title stored before the check with a vertical tab (forbidden in
+    XML 1.0) no longer breaks the feed: the character is left out, the rest is shown."""
+    from livret.status.models import StatusEvent
+
+    StatusEvent.objects.filter(incident=page.b_incident).update(
+        title="Connexions \x0bimpossibles", body="Les connexions\x00 échouent"
+    )
+    feed = feedparser.parse(Client().get("/statut/cegid/flux.atom").content)
+    assert not feed.bozo, feed.bozo_exception
+    assert "Connexions impossibles" in [e.title for e in feed.entries]
+    assert any("Les connexions échouent" in e.summary for e in feed.entries)

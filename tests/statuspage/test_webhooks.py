@@ -85,7 +85,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():  # type: ignore[no-untyped-def]
+def receiver(settings):  # type: ignore[no-untyped-def]
+    """A receiver on 127.0.0.1, which the operator's setting allows (issue 13, item 1)."""
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
     server = Receiver()
     server.start()
     yield server

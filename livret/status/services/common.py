@@ -30,6 +30,7 @@ from livret.status.models import (
     UpdateAnnouncement,
 )
 from livret.tenants.models import Contract
+from livret.text import refuse_control_characters
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -46,13 +47,23 @@ def aware(value: Any, field: str) -> datetime:
     return value
 
 
-def clean_text(value: Any, field: str, label: str, max_length: int = 200) -> str:
+def clean_text(
+    value: Any, field: str, label: str, max_length: int = 200, *, multiline: bool = False
+) -> str:
+    """The trimmed text, required and at most ``max_length`` long, without control characters
+    (issue 13: they break the Atom feed; ``multiline`` allows line breaks and tabs)."""
     text = str(value or "").strip()
+    text = refuse_control_characters(text, field, label, multiline=multiline)
     if not text:
         raise ServiceError("invalid", f"{label} : ce champ est obligatoire", field=field)
     if len(text) > max_length:
         raise ServiceError("invalid", f"{label} : {max_length} caractères au plus", field=field)
     return text
+
+
+def optional_text(value: Any, field: str, label: str) -> str:
+    """A trimmed multi-line text that may be empty, without control characters (issue 13)."""
+    return refuse_control_characters(str(value or "").strip(), field, label, multiline=True)
 
 
 def actor_or_none(actor: User) -> Any:

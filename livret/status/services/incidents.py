@@ -110,7 +110,7 @@ def declare_incident(
     chosen = check_services(services)
     title = clean_text(title, "title", "Titre")
     cause = _check_cause(cause)
-    message = clean_text(message, "message", "Message", max_length=10_000)
+    message = clean_text(message, "message", "Message", max_length=10_000, multiline=True)
     started_at = aware(started_at, "started_at")
     if started_at > now:
         raise ServiceError(
@@ -161,7 +161,7 @@ def post_incident_update(
         )
     if status not in IncidentStatus.values or status == IncidentStatus.DRAFT:
         raise ServiceError("invalid", "statut invalide", field="status")
-    message = clean_text(message, "message", "Message", max_length=10_000)
+    message = clean_text(message, "message", "Message", max_length=10_000, multiline=True)
     if cause is not None and cause != incident.cause:
         _reclassify(incident, services, _check_cause(cause), now)
     incident.status = status
@@ -195,7 +195,7 @@ def resolve_incident(
         raise ServiceError("invalid", "fin : elle précède le début de l'incident", field="ended_at")
     if ended_at > now:
         raise ServiceError("invalid", "fin : elle ne peut pas être dans le futur", field="ended_at")
-    message = clean_text(message, "message", "Message", max_length=10_000)
+    message = clean_text(message, "message", "Message", max_length=10_000, multiline=True)
     incident.status = IncidentStatus.RESOLVED
     incident.ended_at = ended_at
     incident.updated_at = now

@@ -33,6 +33,7 @@ from livret.status.services.common import (
     local_text,
     now_or,
     offer_of,
+    optional_text,
     record_event,
     refresh_service_state,
     service_label,
@@ -158,6 +159,7 @@ def plan_maintenance(
     announced = now_or(announced_at)
     chosen = check_services(services)
     title = clean_text(title, "title", "Titre")
+    description = optional_text(description, "description", "Description")
     starts_at = aware(starts_at, "starts_at")
     ends_at = aware(ends_at, "ends_at")
     if ends_at <= starts_at:
@@ -184,7 +186,7 @@ def plan_maintenance(
         )
     maintenance = Maintenance.objects.create(
         title=title,
-        description=str(description or "").strip(),
+        description=description,
         kind=MaintenanceKind.URGENT if urgent else MaintenanceKind.PLANNED,
         blocking=bool(blocking),
         announced_at=announced,
@@ -323,6 +325,7 @@ def cancel_maintenance(
     """A scheduled maintenance that will not take place."""
     require_vendor(actor)
     now = now_or(at)
+    reason = optional_text(reason, "reason", "Motif")
     maintenance, services = _locked_maintenance(maintenance)
     if maintenance.status != MaintenanceStatus.SCHEDULED:
         raise WrongState(
@@ -336,7 +339,7 @@ def cancel_maintenance(
         "maintenance.cancelled",
         now,
         title=maintenance.title,
-        body=str(reason or "").strip(),
+        body=reason,
         services=services,
         public=_maintenance_public(maintenance, services),
         maintenance=maintenance,

@@ -19,6 +19,7 @@ from livret.status.services.common import (
     aware,
     clean_text,
     now_or,
+    optional_text,
     record_event,
 )
 from livret.tenants.access import require_vendor
@@ -66,6 +67,7 @@ def announce_update(
             "invalid", f"type : l'offre {offer_id} prévoit seulement : {names}", field="kind"
         )
     version_label = clean_text(version_label, "version_label", "Version", max_length=40)
+    notes = optional_text(notes, "notes", "Notes")
     planned_for = aware(planned_for, "planned_for")
     announced_in_advance = kind in (UpdateKind.NEW_VERSION, UpdateKind.MAJOR)
     if announced_in_advance and offer.updates.dates_announced and planned_for <= now:
@@ -84,7 +86,7 @@ def announce_update(
         needs_training=bool(needs_training),
         regulatory=bool(regulatory),
         changes_required_knowledge=bool(changes_required_knowledge),
-        notes=str(notes or "").strip(),
+        notes=notes,
         created_by=actor_or_none(actor),
         created_at=now,
     )

@@ -22,6 +22,7 @@ from livret.support.services.clocks import policy, recompute, save_with_deadline
 from livret.support.services.trail import locked, mail_about, record_event, require_client_of
 from livret.tenants.access import membership, require_vendor
 from livret.tenants.models import Contract
+from livret.text import refuse_control_characters
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ def _validate_new(new: NewRequest) -> None:
         raise ServiceError("invalid", "l'objet dépasse 200 caractères", field="title")
     if not new.description.strip():
         raise ServiceError("invalid", "la description est obligatoire", field="description")
+    # Issue 13: no control character (they break feeds and PostgreSQL refuses NUL).
+    refuse_control_characters(new.title.strip(), "title", "l'objet", multiline=False)
+    refuse_control_characters(new.menu_path, "menu_path", "le menu", multiline=False)
+    for field, label, text in (
+        ("description", "la description", new.description),
+        ("context", "le contexte", new.context),
+        ("error_messages", "les messages d'erreur", new.error_messages),
+    ):
+        refuse_control_characters(text, field, label, multiline=True)
     if new.priority not in ("critical", "high", "moderate"):
         raise ServiceError("invalid", f"priorité inconnue « {new.priority} »", field="priority")
 

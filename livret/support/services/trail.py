@@ -18,6 +18,7 @@ from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
 from livret.support.models import Request, RequestEvent, State
 from livret.tenants.access import is_vendor, membership
+from livret.text import refuse_control_characters
 
 
 def require_client_of(user: User, request: Request) -> None:
@@ -129,6 +130,8 @@ def tell_assignee(request: Request, subject: str, body: str) -> None:
 
 
 def non_empty(text: str, field: str) -> None:
-    """Refuse a blank text for ``field``."""
+    """Refuse a blank text for ``field``, or one with control characters (issue 13; a
+    multi-line text: line breaks and tabs allowed)."""
     if not (text or "").strip():
         raise ServiceError("invalid", f"le champ {field} est obligatoire", field=field)
+    refuse_control_characters(text, field, f"le champ {field}", multiline=True)
