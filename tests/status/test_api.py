@@ -3,6 +3,7 @@ Another client's service or incident is 404; writes are the vendor's; refusals n
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -65,6 +66,21 @@ def test_it_gives_a_months_availability_to_its_client_only(world, incident_a) ->
     assert call(world.tech, "get", url).status_code == 200
     bad = call(world.personas.user_a, "get", url.replace("2026-11", "2026-13"))
     assert bad.status_code == 400 and bad.json()["field"] == "month"
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "5000-01", "2024-12", "2028-01"])
+def test_it_refuses_a_month_out_of_the_contracts_years_at_once(world, month) -> None:
+    """issue 13, item 5: 9999-12 and 0001-01 were 500s, 5000-01 held a worker for 45 s."""
+    started = time.monotonic()
+    url = f"/status/services/{world.a.pk}/availability?month={month}"
+    refused = call(world.personas.user_a, "get", url)
+    assert time.monotonic() - started < 2
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "month"
+    assert "entre 2025-01 et 2027-12" in refused.json()["message"]
+    for accepted in ("2025-01", "2027-12"):
+        url = f"/status/services/{world.a.pk}/availability?month={accepted}"
+        assert call(world.personas.user_a, "get", url).status_code == 200
 
 
 def test_it_shows_incidents_only_to_the_clients_they_touch(world, incident_a) -> None:
