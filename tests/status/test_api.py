@@ -117,6 +117,52 @@ def test_it_lets_the_vendor_declare_and_names_the_bad_field(world) -> None:
     assert unknown.status_code == 422 and "cause" in unknown.json()["message"]
 
 
+INCIDENT = {"title": "Coupure", "cause": "service", "message": "Coupure."}
+PLAN = {"title": "Migration", "blocking": True}
+
+
+@pytest.mark.parametrize("year", ["9999", "0001"])
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/status/incidents", {**INCIDENT, "started_at": "{y}-11-16T08:00:00+01:00"}, "started_at"),
+        (
+            "/status/incidents/{incident}/resolve",
+            {"ended_at": "{y}-11-16T08:30:00+01:00", "message": "fini"},
+            "ended_at",
+        ),
+        (
+            "/status/maintenances",
+            {
+                **PLAN,
+                "starts_at": "{y}-11-18T22:00:00+01:00",
+                "ends_at": "2026-11-18T23:00:00+01:00",
+            },
+            "starts_at",
+        ),
+        (
+            "/status/maintenances",
+            {
+                **PLAN,
+                "starts_at": "2026-11-18T22:00:00+01:00",
+                "ends_at": "{y}-11-18T23:00:00+01:00",
+            },
+            "ends_at",
+        ),
+    ],
+)
+def test_it_refuses_an_instant_out_of_the_calendar_years(
+    world, incident_a, year, path, payload, field
+) -> None:
+    """issue 13, item 6: year 9999 or 0001 in an incident or a maintenance was a 500."""
+    body = {k: v.replace("{y}", year) if isinstance(v, str) else v for k, v in payload.items()}
+    body["services"] = [world.a.pk]
+    response = call(world.tech, "post", path.format(incident=incident_a.pk), json=body)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    assert response.json()["message"] == f"{field} : la date doit être entre 1901 et 2199"
+
+
 def test_it_refuses_a_plan_with_the_rules_and_the_next_start(world) -> None:
     """MNT-1: blocking work at 20:30 on a weekday → 409, next start 22:00."""
     payload = {
