@@ -38,6 +38,7 @@ from livret.core.availability import (
     monthly_availability,
     parse_month,
 )
+from livret.errors import ServiceError
 
 FIRST_YEAR, LAST_YEAR = 1970, 2100
 HEADER = ["start", "end", "cause"]
@@ -151,6 +152,8 @@ def handle_report(args: argparse.Namespace) -> int:
         except LookupError as error:
             message = str(error.args[0]) if error.args else f"no service {args.service}"
             raise CommandError(message) from None
+        except ServiceError as error:  # a month out of the contract's years
+            raise CommandError(f"--month {args.month}: {error.message}") from None
     _print_availability(
         result, f"Disponibilité · service {args.service} · {result.month}", args.json
     )

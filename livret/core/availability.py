@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from livret.core.calendar import BusinessCalendar, calendar_for, to_us
+from livret.core.calendar import MAX_YEAR, MIN_YEAR, BusinessCalendar, calendar_for, to_us
 from livret.core.offer.schema import Availability, Offer
 
 __all__ = [
@@ -156,8 +156,8 @@ def parse_month(text: str) -> tuple[int, int]:
 def _check_month(year: int, month: int) -> str:
     if not 1 <= month <= 12:
         raise AvailabilityError(f"month number {month} is not 1 to 12")
-    if not 1 <= year <= 9998:
-        raise AvailabilityError(f"year {year} is out of range")
+    if not MIN_YEAR <= year <= MAX_YEAR:  # a far year would crash or build centuries
+        raise AvailabilityError(f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
     return f"{year:04d}-{month:02d}"
 
 

@@ -34,6 +34,7 @@ from livret.core.availability import (
     monthly_availability_many,
 )
 from livret.core.calendar import BusinessCalendar
+from livret.errors import ServiceError
 from livret.offers.models import OfferVersion
 from livret.status.models import (
     Cause,
@@ -135,13 +136,29 @@ def _month_of(
     )
 
 
+def check_month(service: Service, year: int, month: int, now: datetime) -> None:
+    """Refuse (field ``month``) a month outside the year before the contract's start up to the
+    year after ``now``: a report of another century means nothing and costs a calendar build."""
+    first = service.contract.start_date.year - 1
+    last = timezone.localtime(now).year + 1
+    if not first <= year <= last:
+        raise ServiceError(
+            "invalid",
+            f"month : le mois doit être entre {first:04d}-01 et {last:04d}-12 (de l'année "
+            "précédant le début du contrat à l'année prochaine)",
+            field="month",
+        )
+
+
 def service_month_report(
     service_id: int, year: int, month: int, now: datetime | None = None
 ) -> MonthlyAvailability:
     """AVL-3: PRT, counted downtime, excluded minutes by cause, TD and target of one
-    production service for one calendar month (LookupError if there is no such service)."""
+    production service for one calendar month (LookupError if there is no such service,
+    ServiceError on ``month`` for a month out of :func:`check_month`'s range)."""
     service = _service(service_id)
     now = now or timezone.now()
+    check_month(service, year, month, now)
     start, end = _month_range(year, month)
     downtimes = downtimes_of([service.pk], start, end, now).get(service.pk, [])
     return _month_of(service, service.contract.offer_version, year, month, downtimes)

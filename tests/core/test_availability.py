@@ -8,6 +8,7 @@ min. Targets (AVL-3): Q 99 %, E 99.5 %, S 99.85 %; so Q may lose 156 min, E 78 m
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -252,6 +253,18 @@ def test_it_refuses_bad_arguments(kwargs, message) -> None:
     month = kwargs.pop("month", 11)
     with pytest.raises(AvailabilityError, match=message):
         monthly_availability(calendar, 2026, month, [], target=99.0, **kwargs)
+
+
+@pytest.mark.parametrize(("year", "month"), [(9999, 12), (1, 1), (5000, 1)])
+def test_it_refuses_a_month_out_of_the_calendar_years_at_once(year, month) -> None:
+    """issue 13, item 5: 9999-12 and 0001-01 crashed, 5000-01 built 3,000 years (45 s)."""
+    calendar = availability_calendar(load_preset("quadra-entreprise").offer)
+    started = time.monotonic()
+    with pytest.raises(AvailabilityError, match="out of range \\(1900-2200\\)"):
+        monthly_availability(calendar, year, month, [], target=99.0)
+    with pytest.raises(AvailabilityError, match="out of range"):
+        month_bounds(year, month, PARIS)
+    assert time.monotonic() - started < 1
 
 
 @pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-11", "2026/11", "november"])

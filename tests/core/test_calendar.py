@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -462,6 +463,31 @@ def test_it_works_without_holidays_beyond_the_holiday_library_range() -> None:
     support = cal("quadra-entreprise", "support")
     # 25 December 2150 is a Friday: no holiday data that far, so it is an ordinary day.
     assert support.is_open(at("2150-12-25T10:00:00+01:00"))
+
+
+@pytest.mark.parametrize(
+    "instant",
+    ["5000-01-01T10:00:00+01:00", "9999-12-31T10:00:00+01:00", "0001-01-02T10:00:00+01:00"],
+)
+def test_it_refuses_an_instant_out_of_its_years_before_building_them(instant) -> None:
+    """issue 13, item 5: a far year built every year up to it (a minute for year 5000)."""
+    support = cal("quadra-entreprise", "support")
+    support.is_open(at("2026-06-01T10:00:00+02:00"))  # builds 2026
+    far = at(instant)
+    started = time.monotonic()
+    calls = [
+        lambda: support.is_open(far),
+        lambda: support.add_business_time(far, H),
+        lambda: support.add_business_days(far, 1),
+        lambda: support.business_time_between(at("2026-06-01T10:00:00+02:00"), far),
+        lambda: support.is_open_many(np.array([_us(far)])),
+    ]
+    for call in calls:
+        with pytest.raises(CalendarError, match="years 1900-2200"):
+            call()
+    assert time.monotonic() - started < 1
+    with pytest.raises(CalendarError, match="beyond the supported range"):
+        support.add_business_days(at("2199-12-01T10:00:00+01:00"), 400)
 
 
 # --------------------------------------------------------------------------- brute-force oracle

@@ -3,6 +3,7 @@ Another client's service or incident is 404; writes are the vendor's; refusals n
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -67,6 +68,21 @@ def test_it_gives_a_months_availability_to_its_client_only(world, incident_a) ->
     assert bad.status_code == 400 and bad.json()["field"] == "month"
 
 
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "5000-01", "2024-12", "2028-01"])
+def test_it_refuses_a_month_out_of_the_contracts_years_at_once(world, month) -> None:
+    """issue 13, item 5: 9999-12 and 0001-01 were 500s, 5000-01 held a worker for 45 s."""
+    started = time.monotonic()
+    url = f"/status/services/{world.a.pk}/availability?month={month}"
+    refused = call(world.personas.user_a, "get", url)
+    assert time.monotonic() - started < 2
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "month"
+    assert "entre 2025-01 et 2027-12" in refused.json()["message"]
+    for accepted in ("2025-01", "2027-12"):
+        url = f"/status/services/{world.a.pk}/availability?month={accepted}"
+        assert call(world.personas.user_a, "get", url).status_code == 200
+
+
 def test_it_shows_incidents_only_to_the_clients_they_touch(world, incident_a) -> None:
     titles_b = [i["title"] for i in call(world.personas.user_b, "get", "/status/incidents").json()]
     assert titles_b == []
@@ -99,6 +115,52 @@ def test_it_lets_the_vendor_declare_and_names_the_bad_field(world) -> None:
     assert future.status_code == 400 and future.json()["field"] == "started_at"
     unknown = call(world.tech, "post", "/status/incidents", json={**payload, "cause": "panne"})
     assert unknown.status_code == 422 and "cause" in unknown.json()["message"]
+
+
+INCIDENT = {"title": "Coupure", "cause": "service", "message": "Coupure."}
+PLAN = {"title": "Migration", "blocking": True}
+
+
+@pytest.mark.parametrize("year", ["9999", "0001"])
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("/status/incidents", {**INCIDENT, "started_at": "{y}-11-16T08:00:00+01:00"}, "started_at"),
+        (
+            "/status/incidents/{incident}/resolve",
+            {"ended_at": "{y}-11-16T08:30:00+01:00", "message": "fini"},
+            "ended_at",
+        ),
+        (
+            "/status/maintenances",
+            {
+                **PLAN,
+                "starts_at": "{y}-11-18T22:00:00+01:00",
+                "ends_at": "2026-11-18T23:00:00+01:00",
+            },
+            "starts_at",
+        ),
+        (
+            "/status/maintenances",
+            {
+                **PLAN,
+                "starts_at": "2026-11-18T22:00:00+01:00",
+                "ends_at": "{y}-11-18T23:00:00+01:00",
+            },
+            "ends_at",
+        ),
+    ],
+)
+def test_it_refuses_an_instant_out_of_the_calendar_years(
+    world, incident_a, year, path, payload, field
+) -> None:
+    """issue 13, item 6: year 9999 or 0001 in an incident or a maintenance was a 500."""
+    body = {k: v.replace("{y}", year) if isinstance(v, str) else v for k, v in payload.items()}
+    body["services"] = [world.a.pk]
+    response = call(world.tech, "post", path.format(incident=incident_a.pk), json=body)
+    assert response.status_code == 400, response.content
+    assert response.json()["field"] == field
+    assert response.json()["message"] == f"{field} : la date doit être entre 1901 et 2199"
 
 
 def test_it_refuses_a_plan_with_the_rules_and_the_next_start(world) -> None:

@@ -103,6 +103,11 @@ def test_it_prints_the_month_for_people(database) -> None:
         (["--service", "999999", "--month", "2026-11"], "no service 999999"),
         (["--service", "{recette}", "--month", "2026-11"], "only production counts"),
         (["--service", "{service}", "--month", "2026-13"], "--month"),
+        # issue 13, item 5: far months are refused at once, naming --month and the range
+        (["--service", "{service}", "--month", "9999-12"], "--month 9999-12: year must be"),
+        (["--service", "{service}", "--month", "0001-01"], "--month 0001-01: year must be"),
+        (["--service", "{service}", "--month", "5000-01"], "--month 5000-01: year must be"),
+        (["--service", "{service}", "--month", "2024-12"], "entre 2025-01 et 2027-12"),
     ],
 )
 def test_it_refuses_bad_input_in_one_line(database, arguments, message) -> None:

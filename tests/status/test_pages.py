@@ -207,6 +207,74 @@ def test_it_names_the_field_of_bad_input(world, url, data, field) -> None:
     assert not Incident.objects.exists() and not UpdateAnnouncement.objects.exists()
 
 
+@pytest.mark.parametrize("year", ["9999", "0001"])
+def test_it_names_the_field_of_an_instant_out_of_the_calendar_years(world, objects, year) -> None:
+    """issue 13, item 6: year 9999 or 0001 in a plan, an incident or a date agreed was a 500."""
+    tech = browser(world.tech)
+    service = str(world.a.pk)
+    forms = [
+        (
+            "/exploitation/maintenances/nouvelle/",
+            {
+                "services": [service],
+                "title": "Migration",
+                "starts_at": f"{year}-11-18T22:00",
+                "ends_at": "2026-11-18T23:00",
+                "blocking": "on",
+            },
+            "starts_at",
+        ),
+        (
+            "/exploitation/incidents/nouveau/",
+            {
+                "services": [service],
+                "title": "Coupure",
+                "cause": "service",
+                "started_at": f"{year}-11-16T08:00",
+                "message": "x",
+            },
+            "started_at",
+        ),
+        (
+            "/exploitation/mises-a-jour/",
+            {
+                "offer_id": "quadra-entreprise",
+                "kind": "new-version",
+                "version_label": "2027.2",
+                "planned_for": f"{year}-12-14T22:00",
+            },
+            "planned_for",
+        ),
+    ]
+    for url, data, field in forms:
+        response = tech.post(url, data)
+        assert response.status_code == 200, url
+        assert response.context["form"].errors[field] == [
+            f"{field} : la date doit être entre 1901 et 2199"
+        ]
+    resolve = f"/exploitation/incidents/{objects['incident'].pk}/resoudre/"
+    refused = tech.post(
+        resolve, {"ended_at": f"{year}-11-16T08:30", "message": "fini"}, follow=True
+    )
+    assert "ended_at : la date doit être entre 1901 et 2199" in refused.content.decode()
+
+
+def test_it_refuses_an_agreed_date_out_of_the_calendar_years(world, contract_of) -> None:
+    """issue 13, item 6: an update date agreed in year 9999 or 0001 is refused on its field."""
+    expert = contract_of("expert-on-demand", formula="private", options=["personalised-update"])
+    announcement = services.announce_update(
+        world.tech, "expert-on-demand", "new-version", "2027.1", at("2026-12-14 22:00")
+    )
+    url = f"/exploitation/mises-a-jour/{announcement.pk}/"
+    for year in ("9999", "0001"):
+        data = {"contract": str(expert.pk), "agreed_for": f"{year}-01-08T20:00"}
+        refused = browser(world.tech).post(url, data)
+        assert refused.status_code == 200
+        assert refused.context["form"].errors["agreed_for"] == [
+            "agreed_for : la date doit être entre 1901 et 2199"
+        ]
+
+
 def test_it_names_the_field_of_a_bad_probe_or_service(world, contract_of) -> None:
     tech = browser(world.tech)
     probe = tech.post(

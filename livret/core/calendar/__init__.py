@@ -29,10 +29,11 @@ Conventions
   ``n = 0`` gives the end of the day of ``t``.
 * **CAL-6, N calendar days:** the same reading counting every day: the end (24:00 local) of
   the N-th day after the day of ``t``.
-* **Any date range works.** Years are built lazily, as a contiguous block that grows in either
-  direction when an instant or a deadline leaves it; there is no fixed horizon. Holidays come
-  from the ``holidays`` package, which knows French holidays for 1803-2100; outside those years
-  only the weekly hours apply.
+* **Years 1900 to 2200** (``MIN_YEAR``, ``MAX_YEAR``). Years are built lazily, as a contiguous
+  block that grows in either direction when an instant or a deadline leaves it; an instant or a
+  deadline outside the range raises :class:`CalendarError` before anything is built, so a far
+  year cannot tie the caller. Holidays come from the ``holidays`` package, which knows French
+  holidays for 1803-2100; after 2100 only the weekly hours apply.
 
 Speed
 -----
@@ -52,11 +53,20 @@ Modules: ``_base`` (units, errors, conversions of instants and weekly hours), ``
 ``_calendar`` (:class:`BusinessCalendar`) and ``_offers`` (:func:`calendar_for`).
 """
 
-from livret.core.calendar._base import WEEKDAY_KEYS, CalendarError, HolidayInfo, to_us
+from livret.core.calendar._base import (
+    MAX_YEAR,
+    MIN_YEAR,
+    WEEKDAY_KEYS,
+    CalendarError,
+    HolidayInfo,
+    to_us,
+)
 from livret.core.calendar._calendar import BusinessCalendar
 from livret.core.calendar._offers import calendar_for
 
 __all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
     "WEEKDAY_KEYS",
     "BusinessCalendar",
     "CalendarError",

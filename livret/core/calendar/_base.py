@@ -21,8 +21,11 @@ EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INT64_MIN = int(np.iinfo(np.int64).min)
 INT64_MAX = int(np.iinfo(np.int64).max)
-MIN_YEAR = 2  # datetime covers years 1..9999; keep a margin for the DST scan
-MAX_YEAR = 9998
+# The years a calendar builds. Every block is built year by year (about 4 ms a year), so a far
+# instant (year 5000, 9999) would tie the caller for a minute: it is refused before any table is
+# built. Nothing livret counts lies outside this range.
+MIN_YEAR = 1900
+MAX_YEAR = 2200
 # Holidays are listed by the ``holidays`` package for these years only (France).
 HOLIDAY_YEARS = (1803, 2100)
 # A calendar whose hours never open is refused after this many empty years.

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from livret.core.calendar import MAX_YEAR, MIN_YEAR
 from livret.core.offer import Offer
 from livret.core.territory import get_territory
 from livret.errors import ServiceError
@@ -37,12 +38,25 @@ def now_or(at: datetime | None) -> datetime:
     return timezone.now() if at is None else aware(at, "at")
 
 
+# The years an instant may fall in: the business calendars' years (1900-2200, refused beyond)
+# with a year's margin for the deadlines computed around the instant.
+FIRST_YEAR, LAST_YEAR = MIN_YEAR + 1, MAX_YEAR - 1
+
+
 def aware(value: Any, field: str) -> datetime:
+    """``value`` if it is an aware datetime between :data:`FIRST_YEAR` and :data:`LAST_YEAR`,
+    else a :class:`ServiceError` on ``field``."""
     if not isinstance(value, datetime):
         raise ServiceError("invalid", f"{field} : une date et heure est attendue", field=field)
     if value.utcoffset() is None:
         raise ServiceError(
             "invalid", f"{field} : la date doit porter un fuseau horaire", field=field
+        )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:  # a far year crashed the calendar (500)
+        raise ServiceError(
+            "invalid",
+            f"{field} : la date doit être entre {FIRST_YEAR} et {LAST_YEAR}",
+            field=field,
         )
     return value
 

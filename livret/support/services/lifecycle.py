@@ -5,6 +5,7 @@ client's. Each is atomic: lock, check who and from which state, record, recomput
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -206,6 +207,42 @@ def cancel(
     return request
 
 
+# REQ-3: what one proposal may ask (numeric(10, 2) holds far more; a larger figure is a typo).
+MAX_AMOUNT_EUR = Decimal(1_000_000)
+MAX_CREDITS = 10_000
+
+
+def _amount(value: Any) -> Decimal | None:
+    """A proposal's amount: none, or a finite number of euros, above 0, at most
+    :data:`MAX_AMOUNT_EUR`, with two decimals at most."""
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ServiceError(
+            "invalid", "montant : un nombre d'euros est attendu (ex. 450.00)", field="amount_eur"
+        )
+    if not 0 < amount <= MAX_AMOUNT_EUR:
+        raise ServiceError("invalid", "montant : entre 0,01 et 1 000 000 € HT", field="amount_eur")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError("invalid", "montant : deux décimales au plus", field="amount_eur")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _credits(value: Any) -> int | None:
+    """A proposal's service credits: none, or a whole number from 1 to :data:`MAX_CREDITS`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_CREDITS:
+        raise ServiceError(
+            "invalid", f"crédits : un nombre entier de 1 à {MAX_CREDITS}", field="credits"
+        )
+    return value
+
+
 @transaction.atomic
 def propose_billable(
     request: Request,
@@ -217,9 +254,12 @@ def propose_billable(
     credits: int | None = None,
     at: datetime | None = None,
 ) -> BillableProposal:
-    """REQ-3: turn out-of-scope work into a paid proposal, never dropped silently."""
+    """REQ-3: turn out-of-scope work into a paid proposal, never dropped silently (the amount
+    and the credits bounded by :func:`_amount` and :func:`_credits`, for pages and API alike)."""
     require_vendor(technician)
     non_empty(description, "description")
+    amount_eur = _amount(amount_eur)
+    credits = _credits(credits)
     at = at or timezone.now()
     request = locked(request)
     if hasattr(request, "proposal"):
