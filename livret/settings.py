@@ -39,6 +39,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_int_at_least(name: str, default: int, minimum: int, what: str) -> int:
+    """An integer of at least ``minimum``; ``what`` names the unit in the start-up error."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {what} ({minimum} or more), not {value}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """A comma-separated list."""
     raw = os.environ.get(name)
@@ -47,7 +55,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("LIVRET_DATA_DIR") or "var").resolve()
+def _data_dir() -> Path:
+    """LIVRET_DATA_DIR (default ``./var``), created if missing; a start-up error if it cannot be."""
+    path = Path(os.environ.get("LIVRET_DATA_DIR") or "var").resolve()
+    if path.exists() and not path.is_dir():
+        raise ImproperlyConfigured(f"LIVRET_DATA_DIR {str(path)!r} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"LIVRET_DATA_DIR {str(path)!r} cannot be created ({error.strerror})"
+        ) from None
+    return path
+
+
+DATA_DIR = _data_dir()
 UPLOADS_DIR = DATA_DIR / "uploads"
 BACKUPS_DIR = DATA_DIR / "backups"
 
@@ -59,7 +81,6 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -188,30 +209,42 @@ DEFAULT_FROM_EMAIL = os.environ.get("LIVRET_MAIL_FROM", "livret <support@livret.
 MAIL_GATE_ADDRESS = os.environ.get("LIVRET_MAIL_GATE_ADDRESS", "").strip()
 
 # The largest attachment accepted, on the portal, the API and the mail gate.
-MAX_ATTACHMENT_MB = env_int("LIVRET_MAX_ATTACHMENT_MB", 20)
-if MAX_ATTACHMENT_MB < 1:
-    raise ImproperlyConfigured(
-        "LIVRET_MAX_ATTACHMENT_MB must be a number of megabytes (1 or more), "
-        f"not {MAX_ATTACHMENT_MB}"
-    )
+MAX_ATTACHMENT_MB = env_int_at_least("LIVRET_MAX_ATTACHMENT_MB", 20, 1, "a number of megabytes")
 MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MB * 1024 * 1024
 
 # PreventCare monitoring (docs/monitoring.md): sample retention, and who is told of alerts
 # (empty: the vendor's technicians and operators, and its leads for level 2).
-MONITORING_SAMPLE_DAYS = env_int("LIVRET_MONITORING_SAMPLE_DAYS", 35)
-if MONITORING_SAMPLE_DAYS < 1:
-    raise ImproperlyConfigured(
-        f"LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), "
-        f"not {MONITORING_SAMPLE_DAYS}"
-    )
+MONITORING_SAMPLE_DAYS = env_int_at_least(
+    "LIVRET_MONITORING_SAMPLE_DAYS", 35, 1, "a number of days"
+)
 MONITORING_TEAM = env_list("LIVRET_MONITORING_TEAM", [])
 MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
+
+# `livret serve` (docs/operator-guide.md): where it listens, processes × threads. The command's
+# --host/--port/--workers/--threads options override these.
+WEB_HOST = (os.environ.get("LIVRET_HOST") or "127.0.0.1").strip()
+if not WEB_HOST:
+    raise ImproperlyConfigured("LIVRET_HOST must be a host name or address, not empty")
+WEB_PORT = env_int("LIVRET_PORT", 8000)
+if not 1 <= WEB_PORT <= 65535:
+    raise ImproperlyConfigured(f"LIVRET_PORT must be a TCP port (1 to 65535), not {WEB_PORT}")
+WEB_WORKERS = env_int_at_least("LIVRET_WEB_WORKERS", 2, 1, "a number of processes")
+# One thread per process: measured faster than threads on 2 cores (docs/performance.md).
+WEB_THREADS = env_int_at_least("LIVRET_WEB_THREADS", 1, 1, "a number of threads")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = (os.environ.get("LIVRET_LOG_LEVEL") or "INFO").strip().upper()
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LIVRET_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+        f"not {os.environ['LIVRET_LOG_LEVEL']!r}"
+    )
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LIVRET_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 CSRF_FAILURE_VIEW = "livret.web.views.csrf_failure"
