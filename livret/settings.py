@@ -163,6 +163,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    if "mode=ro" in DATABASE_URL.partition("?")[2].split("&"):
+        # sqlite:///PATH?mode=ro: a copy opened read-only (reports, audits); writes are refused.
+        DATABASES["default"]["NAME"] = f"file:{DATABASES['default']['NAME']}?mode=ro"
     DATABASES["default"]["CONN_MAX_AGE"] = 60  # one connection per thread, kept
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
