@@ -31,6 +31,7 @@ def _status(url: str) -> tuple[int, str]:
 
 
 def _wait_until_up(server: subprocess.Popen[str], base: str) -> None:
+    """Wait (30 s at most) until the server answers, failing with its output if it stopped."""
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -56,15 +57,8 @@ def test_it_serves_pages_api_and_runs_the_worker(demo_dir) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, _ = _get(f"{base}/api/health")
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read() if server.stdout else ""
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.2)
+        _wait_until_up(server, base)
+        status, _ = _get(f"{base}/api/health")
         assert status == 200
         status, page = _get(f"{base}/offres/carrus-saas/")
         assert status == 200 and "99,85 %" in page
