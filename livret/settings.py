@@ -39,6 +39,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_int_at_least(name: str, default: int, minimum: int, what: str) -> int:
+    """An integer of at least ``minimum``; ``what`` names the unit in the start-up error."""
+    value = env_int(name, default)
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be {what} ({minimum} or more), not {value}")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """A comma-separated list."""
     raw = os.environ.get(name)
@@ -47,7 +55,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("LIVRET_DATA_DIR") or "var").resolve()
+def _data_dir() -> Path:
+    """LIVRET_DATA_DIR (default ``./var``), created if missing; a start-up error if it cannot be."""
+    path = Path(os.environ.get("LIVRET_DATA_DIR") or "var").resolve()
+    if path.exists() and not path.is_dir():
+        raise ImproperlyConfigured(f"LIVRET_DATA_DIR {str(path)!r} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"LIVRET_DATA_DIR {str(path)!r} cannot be created ({error.strerror})"
+        ) from None
+    return path
+
+
+DATA_DIR = _data_dir()
 UPLOADS_DIR = DATA_DIR / "uploads"
 BACKUPS_DIR = DATA_DIR / "backups"
 
@@ -59,7 +81,6 @@ def _secret_key() -> str:
     key_file = DATA_DIR / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
@@ -129,7 +150,11 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'livret.sqlite3'}"
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept a minute, and checked before reuse: one the server dropped (restart,
+    # failover, idle timeout) is replaced instead of failing the next request of each process.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -139,6 +164,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    if "mode=ro" in DATABASE_URL.partition("?")[2].split("&"):
+        # sqlite:///PATH?mode=ro: a copy opened read-only (reports, audits); writes are refused.
+        DATABASES["default"]["NAME"] = f"file:{DATABASES['default']['NAME']}?mode=ro"
     DATABASES["default"]["CONN_MAX_AGE"] = 60  # one connection per thread, kept
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -213,22 +241,14 @@ AUDIT_CHECKPOINTS = DATA_DIR / "audit" / "checkpoints.log"
 AUDIT_MAIL = env_list("LIVRET_AUDIT_MAIL", [])
 
 # The largest attachment accepted, on the portal, the API and the mail gate.
-MAX_ATTACHMENT_MB = env_int("LIVRET_MAX_ATTACHMENT_MB", 20)
-if MAX_ATTACHMENT_MB < 1:
-    raise ImproperlyConfigured(
-        "LIVRET_MAX_ATTACHMENT_MB must be a number of megabytes (1 or more), "
-        f"not {MAX_ATTACHMENT_MB}"
-    )
+MAX_ATTACHMENT_MB = env_int_at_least("LIVRET_MAX_ATTACHMENT_MB", 20, 1, "a number of megabytes")
 MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MB * 1024 * 1024
 
 # PreventCare monitoring (docs/monitoring.md): sample retention, and who is told of alerts
 # (empty: the vendor's technicians and operators, and its leads for level 2).
-MONITORING_SAMPLE_DAYS = env_int("LIVRET_MONITORING_SAMPLE_DAYS", 35)
-if MONITORING_SAMPLE_DAYS < 1:
-    raise ImproperlyConfigured(
-        f"LIVRET_MONITORING_SAMPLE_DAYS must be a number of days (1 or more), "
-        f"not {MONITORING_SAMPLE_DAYS}"
-    )
+MONITORING_SAMPLE_DAYS = env_int_at_least(
+    "LIVRET_MONITORING_SAMPLE_DAYS", 35, 1, "a number of days"
+)
 MONITORING_TEAM = env_list("LIVRET_MONITORING_TEAM", [])
 MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
 
@@ -236,11 +256,31 @@ MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
 # (as written in the webhook's URL) may be private, e.g. a receiver on the vendor's network.
 WEBHOOK_ALLOWED_HOSTS = env_list("LIVRET_WEBHOOK_ALLOWED_HOSTS", [])
 
+# `livret serve` (docs/operator-guide.md): where it listens, processes × threads. The command's
+# --host/--port/--workers/--threads options override these.
+WEB_HOST = (os.environ.get("LIVRET_HOST") or "127.0.0.1").strip()
+if not WEB_HOST:
+    raise ImproperlyConfigured("LIVRET_HOST must be a host name or address, not empty")
+WEB_PORT = env_int("LIVRET_PORT", 8000)
+if not 1 <= WEB_PORT <= 65535:
+    raise ImproperlyConfigured(f"LIVRET_PORT must be a TCP port (1 to 65535), not {WEB_PORT}")
+WEB_WORKERS = env_int_at_least("LIVRET_WEB_WORKERS", 2, 1, "a number of processes")
+# One thread per process: measured faster than threads on 2 cores (docs/performance.md).
+WEB_THREADS = env_int_at_least("LIVRET_WEB_THREADS", 1, 1, "a number of threads")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVEL = (os.environ.get("LIVRET_LOG_LEVEL") or "INFO").strip().upper()
+if LOG_LEVEL not in LOG_LEVELS:
+    raise ImproperlyConfigured(
+        f"LIVRET_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+        f"not {os.environ['LIVRET_LOG_LEVEL']!r}"
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LIVRET_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 CSRF_FAILURE_VIEW = "livret.web.views.csrf_failure"

@@ -98,3 +98,16 @@ def test_it_runs_the_demo_again_without_duplicating(demo_dir) -> None:
     assert "admin / " in result.stdout and "martin / " in result.stdout
     rows = json.loads(run_livret("offers", "list", "--json", data_dir=demo_dir).stdout)
     assert sum(r["contracts"] for r in rows) == 5
+
+
+def test_it_names_the_output_path_it_cannot_write(tmp_path) -> None:
+    """issue 13, item 12: a missing output directory is one line, not a traceback."""
+    target = tmp_path / "missing" / "dir" / "x.html"
+    result = run_livret(
+        "offers", "render", "quadra-entreprise", "--format", "html", "-o", str(target),
+        data_dir=tmp_path / "data",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"livret: error: cannot write {target}: No such file or directory"
+    )

@@ -96,3 +96,79 @@ def test_check_deploy_is_clean_behind_https(tmp_path, monkeypatch) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def _configuration_error(tmp_path, *args: str, **variables: str) -> str:
+    """The one stderr line of ``livret ARGS`` under these variables (exit 2 checked)."""
+    import os
+
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        result = run_livret(*args, data_dir=tmp_path / "data")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "must_be"),
+    [
+        ("LIVRET_PORT", "http", "an integer, not 'http'"),
+        ("LIVRET_PORT", "0", "a TCP port (1 to 65535), not 0"),
+        ("LIVRET_PORT", "70000", "a TCP port (1 to 65535), not 70000"),
+        ("LIVRET_WEB_WORKERS", "two", "an integer, not 'two'"),
+        ("LIVRET_WEB_WORKERS", "0", "a number of processes (1 or more), not 0"),
+        ("LIVRET_WEB_THREADS", "-1", "a number of threads (1 or more), not -1"),
+        ("LIVRET_HOST", " ", "a host name or address, not empty"),
+        ("LIVRET_LOG_LEVEL", "LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
+        ("LIVRET_MAX_ATTACHMENT_MB", "-3", "a number of megabytes (1 or more), not -3"),
+    ],
+)
+@pytest.mark.parametrize("command", [("offers", "list"), ("serve",)])
+def test_it_refuses_a_bad_server_setting_in_one_line(tmp_path, command, name, raw, must_be) -> None:
+    """issue 13, item 12: `livret serve` reads its address and sizes from the settings,
+    which refuse a malformed value with the variable's name (exit 2, no traceback)."""
+    line = _configuration_error(tmp_path, *command, **{name: raw})
+    assert line == f"livret: error: configuration: {name} must be {must_be}"
+
+
+def test_it_accepts_a_log_level_in_lower_case(tmp_path) -> None:
+    """issue 13, item 12: the level names are matched whatever their case."""
+    import os
+
+    os.environ["LIVRET_LOG_LEVEL"] = "warning"
+    try:
+        result = run_livret("offers", "list", data_dir=tmp_path)
+    finally:
+        del os.environ["LIVRET_LOG_LEVEL"]
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_a_data_directory_that_is_a_file(tmp_path) -> None:
+    """issue 13, item 12: LIVRET_DATA_DIR naming a file is one line, not a traceback."""
+    a_file = tmp_path / "data"
+    a_file.write_text("not a directory")
+    result = run_livret("offers", "list", data_dir=a_file)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"livret: error: configuration: LIVRET_DATA_DIR {str(a_file)!r} is a file, not a directory"
+    )
+
+
+def test_it_refuses_a_data_directory_it_cannot_create(tmp_path) -> None:
+    """issue 13, item 12: a data directory under a file cannot be created: one line, exit 2."""
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    result = run_livret("offers", "list", data_dir=a_file / "data")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"livret: error: configuration: LIVRET_DATA_DIR {str(a_file / 'data')!r} "
+        "cannot be created (Not a directory)"
+    )

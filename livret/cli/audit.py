@@ -19,7 +19,7 @@ from livret.cli.common import EXIT_INVALID, SUPPORT_TABLE, CommandError, require
 
 def handle_verify(args: argparse.Namespace) -> int:
     """``livret audit verify``: every chain intact, or the first broken event of each."""
-    require_database(SUPPORT_TABLE)
+    require_database(SUPPORT_TABLE, writes=False)
     from django.conf import settings
 
     from livret.support.audit import chain_breaks

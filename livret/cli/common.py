@@ -51,22 +51,69 @@ def setup_django() -> None:
         raise CommandError(f"configuration: {error}") from None
 
 
+# The PostgreSQL refusals of a login (libpq's wording): a wrong password, an unknown role, a
+# client address pg_hba.conf does not let in.
+LOGIN_REFUSALS = ("password authentication failed", 'role "', "no pg_hba.conf entry")
+
+
+def database_problem(error: Exception) -> str:
+    """What is wrong with the database, one line, from the driver's error."""
+    text = str(error).strip()
+    first = " ".join(text.splitlines()[0].split()) if text else type(error).__name__
+    if any(words in text for words in LOGIN_REFUSALS):
+        refusal = first[first.index("FATAL:") :] if "FATAL:" in first else first
+        return f"the database refuses the login ({refusal})"
+    return f"cannot connect to the database ({first})"
+
+
 def database_ready(table: str) -> bool:
-    """Set Django up; whether its database is migrated (``table`` exists)."""
+    """Set Django up; whether its database is migrated (``table`` exists).
+
+    CommandError, saying what is wrong, when the database cannot be reached or refuses the login.
+    """
     setup_django()
     from django.db import connection
     from django.db.utils import DatabaseError
 
     try:
         return table in connection.introspection.table_names()
-    except DatabaseError:
-        return False
+    except DatabaseError as error:
+        raise CommandError(database_problem(error)) from None
 
 
-def require_database(table: str) -> None:
-    """Set Django up; CommandError when the database is not migrated (``table`` is missing)."""
+def _sqlite_read_only() -> str | None:
+    """The path of the SQLite file if it cannot be written (file mode, ``?mode=ro``), else None.
+
+    Writes the header field ``user_version`` back unchanged, in a transaction rolled back.
+    """
+    from django.db import connection, transaction
+    from django.db.utils import OperationalError
+
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA user_version")
+        version = int(cursor.fetchone()[0])
+        try:
+            with transaction.atomic():
+                cursor.execute(f"PRAGMA user_version = {version}")
+                transaction.set_rollback(True)
+        except OperationalError as error:
+            if "readonly" not in str(error):
+                raise
+            return str(connection.settings_dict["NAME"]).removeprefix("file:").split("?")[0]
+    return None
+
+
+def require_database(table: str, *, writes: bool = True) -> None:
+    """Set Django up; CommandError when the database cannot be used: unreachable, login
+    refused, not migrated (``table`` is missing), or a read-only SQLite file (if ``writes``)."""
     if not database_ready(table):
-        raise CommandError("the database is not set up: run `livret manage migrate` first")
+        raise CommandError(
+            "the database is not set up: run `livret demo` or `livret manage migrate` first"
+        )
+    if writes and (path := _sqlite_read_only()):
+        raise CommandError(f"the SQLite file is read-only: {path}")
 
 
 @contextmanager

@@ -126,7 +126,10 @@ def cmd_offers_render(args: argparse.Namespace) -> int:
     label = f"version {found.version}" if found.version else None
     text = render_booklet(found.offer, args.format, version_label=label)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot write {args.output}: {error.strerror}") from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -6,23 +6,45 @@ See docs/operator-guide.md. ``manage`` passes its arguments to Django's manageme
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from livret.cli.common import OFFERS_TABLE, require_database, setup_django
+
+
+def _at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from ``minimum`` (to ``maximum``), else a usage error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"{minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
+        return value
+
+    return parse
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``livret serve``: the web server, with a background worker if asked."""
     setup_django()
+    from django.conf import settings
+
     from livret.server import serve
 
+    host = args.host or settings.WEB_HOST
+    port = args.port or settings.WEB_PORT
+    workers = args.workers or settings.WEB_WORKERS
+    threads = args.threads or settings.WEB_THREADS
     worker = None
     if args.with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "livret", "worker"])
     try:
-        serve(args.host, args.port, workers=args.workers, threads=args.threads)
+        serve(host, port, workers=workers, threads=threads)
     finally:
         if worker is not None:
             worker.terminate()
@@ -65,11 +87,11 @@ def cmd_manage(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``serve``, ``worker``, ``demo`` and ``manage``."""
     p = subparsers.add_parser("serve", help="run the web server (pages, API, admin)")
-    p.add_argument("--host", default=os.environ.get("LIVRET_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("LIVRET_PORT", "8000")))
-    p.add_argument("--workers", type=int, default=int(os.environ.get("LIVRET_WEB_WORKERS", "2")))
-    # One thread per process: measured faster than threads on 2 cores (docs/performance.md).
-    p.add_argument("--threads", type=int, default=int(os.environ.get("LIVRET_WEB_THREADS", "1")))
+    # Defaults: LIVRET_HOST, LIVRET_PORT, LIVRET_WEB_WORKERS, LIVRET_WEB_THREADS (settings).
+    p.add_argument("--host", help="default: LIVRET_HOST, else 127.0.0.1")
+    p.add_argument("--port", type=_at_least(1, 65535), help="default: LIVRET_PORT, else 8000")
+    p.add_argument("--workers", type=_at_least(1), help="default: LIVRET_WEB_WORKERS, else 2")
+    p.add_argument("--threads", type=_at_least(1), help="default: LIVRET_WEB_THREADS, else 1")
     p.add_argument("--with-worker", action="store_true", help="also start one background worker")
     p.set_defaults(handler=cmd_serve)
 

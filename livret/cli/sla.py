@@ -95,7 +95,7 @@ def handle_due(args: argparse.Namespace) -> int:
 def handle_report(args: argparse.Namespace) -> int:
     """``livret sla report``: REQ-7 compliance per period and REQ-6 deliveries."""
     now = parse_instant(args.at) if args.at else None
-    require_database(SUPPORT_TABLE)
+    require_database(SUPPORT_TABLE, writes=False)
     from livret.support.reports import compliance_report
     from livret.tenants.services import find_contract
 

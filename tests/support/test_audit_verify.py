@@ -345,7 +345,8 @@ def test_the_real_command_refuses_a_database_that_is_not_set_up(tmp_path) -> Non
     result = run_livret("audit", "verify", data_dir=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "livret: error: the database is not set up: run `livret manage migrate` first"
+        "livret: error: the database is not set up: "
+        "run `livret demo` or `livret manage migrate` first"
     ]
 
 
