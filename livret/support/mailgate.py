@@ -43,6 +43,7 @@ from livret.mail.services import is_address, queue_mail
 from livret.support import access, services
 from livret.support.models import Request, RequestEvent, State
 from livret.support.services import NewRequest
+from livret.support.services.filing import is_one_line
 from livret.tenants.models import Contract
 
 log = logging.getLogger("livret.mailgate")
@@ -396,7 +397,8 @@ def _file_new(user: User, parsed: Parsed, at: datetime, result: IngestResult) ->
     contract, listed = email_contract(user.membership.client_id)
     if contract is None:
         raise _Refuse("no-contract")
-    title = parsed.subject.strip() or "(sans objet)"
+    # A title is one line (filing refuses control characters): the gate drops them.
+    title = "".join(ch for ch in parsed.subject if is_one_line(ch)).strip() or "(sans objet)"
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
     description = parsed.text or _attachment_line(parsed) or "(message sans texte)"

@@ -443,6 +443,22 @@ def test_it_refuses_a_bad_new_request_naming_the_field(
     assert not Request.objects.exists()
 
 
+@pytest.mark.parametrize("title", ["a\r\nBcc: x@y", "a\nb", "a\tb", "a\x07b", "a\u2028b"])
+def test_it_refuses_a_title_with_a_line_break_or_a_control_character(api, personas, title) -> None:
+    """issue 13, item 9: the title becomes a mail subject; CR/LF there made the
+    acknowledgement fail at send time (header injection refused by Django)."""
+    body = {
+        "contract_id": personas.client_a.contracts.get().pk,
+        "kind": "anomaly",
+        "title": title,
+        "description": "D",
+    }
+    error = assert_error(api.post("/requests", "user_a", body), 400, "invalid")
+    assert error["field"] == "title"
+    assert "une ligne" in error["message"]
+    assert not Request.objects.exists()
+
+
 def test_it_answers_404_for_an_unknown_contract(api, personas) -> None:
     body = {"contract_id": 999_999, "kind": "anomaly", "title": "T", "description": "D"}
     assert_error(api.post("/requests", "user_a", body), 404, "not-found")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,11 @@ def eligibility_issues(contract: Contract) -> list[dict[str, str]]:
     return issues
 
 
+def is_one_line(text: str) -> bool:
+    """No line break nor control character (tabs included) in ``text``."""
+    return not any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text)
+
+
 def _validate_new(new: NewRequest) -> None:
     if new.kind not in Kind.values:
         raise ServiceError("invalid", f"type inconnu « {new.kind} »", field="kind")
@@ -66,6 +72,13 @@ def _validate_new(new: NewRequest) -> None:
         raise ServiceError("invalid", "l'objet est obligatoire", field="title")
     if len(new.title) > 200:
         raise ServiceError("invalid", "l'objet dépasse 200 caractères", field="title")
+    if not is_one_line(new.title):
+        # REQ-2: the title is one line; it becomes the subject of the acknowledgement mail.
+        raise ServiceError(
+            "invalid",
+            "l'objet tient sur une ligne, sans saut de ligne ni caractère de contrôle",
+            field="title",
+        )
     if not new.description.strip():
         raise ServiceError("invalid", "la description est obligatoire", field="description")
     if new.priority not in ("critical", "high", "moderate"):
