@@ -19,9 +19,19 @@ _MULTILINE_ALLOWED = frozenset("\n\t")
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_LINE_BREAKS = "\n\t\r\u2028\u2029"
+
+
 def _is_control(char: str) -> bool:
     # Cc: C0, DEL and C1 controls; Cs: a lone surrogate (a JSON "\ud800" escape).
     return unicodedata.category(char) in ("Cc", "Cs") or char in "\ufffe\uffff"
+
+
+def _refused(char: str, multiline: bool) -> bool:
+    # A one-line field (a title, a mail subject) refuses the Unicode line separators too.
+    if multiline:
+        return _is_control(char) and char not in _MULTILINE_ALLOWED
+    return _is_control(char) or unicodedata.category(char) in ("Zl", "Zp")
 
 
 def refuse_control_characters(text: str, field: str, label: str, *, multiline: bool) -> str:
@@ -30,11 +40,14 @@ def refuse_control_characters(text: str, field: str, label: str, *, multiline: b
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     for char in text:
-        if _is_control(char) and not (multiline and char in _MULTILINE_ALLOWED):
-            kind = "caractère de contrôle" if char not in "\n\t" else "saut de ligne ou tabulation"
+        if _refused(char, multiline):
+            kind = (
+                "saut de ligne ou tabulation" if char in _LINE_BREAKS else "caractère de contrôle"
+            )
+            one_line = "" if multiline else " (ce champ tient sur une ligne)"
             raise ServiceError(
                 "invalid",
-                f"{label} : {kind} interdit (U+{ord(char):04X}), retirez-le",
+                f"{label} : {kind} interdit (U+{ord(char):04X}), retirez-le{one_line}",
                 field=field,
             )
     return text
@@ -45,10 +58,7 @@ def without_control_characters(text: str, *, multiline: bool) -> str:
     becomes a space (multi-line: line breaks and tabs are kept, as ``\n``)."""
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        " " if _is_control(char) and not (multiline and char in _MULTILINE_ALLOWED) else char
-        for char in text
-    )
+    return "".join(" " if _refused(char, multiline) else char for char in text)
 
 
 def xml_safe(text: str) -> str:

@@ -20,8 +20,9 @@ class ForcePasswordChangeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: an exempt path (the API) never loads the session's user here.
         user = request.user
-        if user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
+        if not request.path.startswith(EXEMPT_PREFIXES) and user.is_authenticated:
             allowed = {reverse("password-change"), reverse("logout")}
             if request.path not in allowed and _must_change(user):
                 return redirect(f"{reverse('password-change')}?initial=1")

@@ -4,21 +4,32 @@ Route handlers do not catch errors: a service's refusal (:class:`livret.errors.S
 becomes ``{"code", "message", "field", **error.details()}`` with the error's status, ``Http404``
 becomes ``{"code": "not-found", "message"}``, and the API's own refusals (authentication, CSRF:
 :class:`ApiError`), bad JSON and schema mismatches are answered here too. A caller's mistake is
-never a 500.
+never a 500. Whatever else goes wrong is JSON as well, never Django's HTML page: a body over
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 ``too-large``, a database that cannot be reached is 503
+``unavailable`` with ``Retry-After``, and any other exception is logged and answered 500
+``server-error``.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from livret.errors import ServiceError
 
+logger = logging.getLogger(__name__)
+
 # The error statuses every route documents (OpenAPI) with the :class:`Error` body.
-ERRORS = frozenset({400, 401, 403, 404, 409, 422})
+ERRORS = frozenset({400, 401, 403, 404, 409, 413, 422, 500, 503})
+# How long a client waits before retrying while the database is unavailable (seconds).
+RETRY_AFTER_SECONDS = 30
 
 
 class Error(Schema):
@@ -84,6 +95,33 @@ def install(api: NinjaAPI) -> None:
         return api.create_response(
             request, {"code": "unauthenticated", "message": "authentication required"}, status=401
         )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"le corps de la requête dépasse {limit} octets"
+        return _json({"code": "too-large", "message": message, "field": "body"}, 413)
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django's other refusals of a request (too many form fields or files…): the caller's
+        message = f"requête refusée : {exc}"  # mistake, never a 500 nor an HTML page
+        return _json({"code": "bad-request", "message": message}, 400)
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.error("API %s %s: database unavailable", request.method, request.path, exc_info=exc)
+        message = "la base de données est momentanément indisponible ; réessayez plus tard"
+        response = _json({"code": "unavailable", "message": message}, 503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+    @api.exception_handler(Exception)
+    def crashed(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.error("API %s %s failed", request.method, request.path, exc_info=exc)
+        message = "erreur interne du serveur ; elle a été journalisée"
+        return _json({"code": "server-error", "message": message}, 500)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

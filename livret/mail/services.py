@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,9 @@ from django.utils import timezone
 from livret.errors import ServiceError
 from livret.mail.models import OutgoingMail
 
+# Every character Python's str.splitlines() breaks a line on, with the blanks around it.
+_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+
 
 def is_address(address: str) -> bool:
     """A well-formed e-mail address (``name@domain.tld``, no display name)."""
@@ -19,6 +23,15 @@ def is_address(address: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def one_line(subject: str) -> str:
+    """``subject`` on one line: each line break (with the blanks around it) folded into a space.
+
+    A header holding CR or LF is refused by Django when the mail is sent (header injection), so
+    a subject is folded before it is queued and such a mail never fails.
+    """
+    return _LINE_BREAKS.sub(" ", subject).strip()
 
 
 def queue_mail(
@@ -37,7 +50,7 @@ def queue_mail(
     before the commit (the sender reads committed rows only). ``reason`` says why the mail
     exists (``acknowledgement``, ``refusal``, ``sla-warning``…); ``thread`` (a request number)
     gives the mail its conversation's threading headers. ``now`` is the row's creation time
-    (default: now).
+    (default: now). The subject is folded onto one line (:func:`one_line`).
 
     Raises ServiceError (field ``to``) when there is no recipient or one is not a well-formed
     address.
@@ -52,7 +65,7 @@ def queue_mail(
     return OutgoingMail.objects.create(
         thread=thread or "",
         to=list(to),
-        subject=subject,
+        subject=one_line(subject),
         body=body,
         reason=reason,
         created_at=now or timezone.now(),

@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticError
 
 from livret.api.auth import BearerToken
+from livret.api.errors import ERRORS, Error
 from livret.errors import NotAllowed, ServiceError
 from livret.monitoring.api import Text, plausible_instant
 from livret.monitoring.models import AlertState, Impact, MonitoringAlert, Server
@@ -200,6 +201,7 @@ def _resolved(server: Server, rule: str, item: WebhookAlert, now: datetime) -> d
     "/alertmanager",
     auth=[BearerToken()],
     summary="Alertmanager webhook (payload version 4)",
+    response={200: dict[str, Any], ERRORS: Error},
     openapi_extra={
         "requestBody": {
             "required": True,

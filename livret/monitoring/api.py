@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from livret.api.errors import ApiError
+from livret.api.errors import ApiError, Error
 from livret.errors import ServiceError
 from livret.monitoring import ingest
 from livret.monitoring.models import Server
@@ -241,7 +241,12 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
     return node
 
 
-RESPONSES: dict[int | frozenset[int], Any] = {200: Accepted, 400: Invalid}
+# 401: no or a wrong server token; 500 and 503 as on every route (``livret.api.errors``).
+RESPONSES: dict[int | frozenset[int], Any] = {
+    200: Accepted,
+    400: Invalid,
+    frozenset({401, 500, 503}): Error,
+}
 
 
 def _answer(result: ingest.IngestResult) -> dict[str, Any]:

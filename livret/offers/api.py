@@ -5,11 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from livret.offers.models import OfferVersion
 
 router = Router(tags=["offers"])
+# What these public routes may answer besides 200 (the JSON errors of ``livret.api.errors``,
+# which sits above this app: its ERRORS and Error cannot be imported here).
+_ERRORS = frozenset({404, 422, 500, 503})
+
+
+class OfferError(Schema):
+    """A refused call (``livret.api.errors``)."""
+
+    code: str
+    message: str
 
 
 class OfferSummary(Schema):
@@ -38,7 +48,7 @@ def _summary(version: OfferVersion) -> dict[str, Any]:
     }
 
 
-@router.get("/offers", response=list[OfferSummary])
+@router.get("/offers", response={200: list[OfferSummary], _ERRORS: OfferError})
 def list_offers(request: HttpRequest) -> list[dict[str, Any]]:
     """The latest version of every offer."""
     seen: set[str] = set()
@@ -50,8 +60,10 @@ def list_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/offers/{offer_id}", response=OfferDetail)
-def get_offer(request: HttpRequest, offer_id: str, version: int | None = None) -> dict[str, Any]:
+@router.get("/offers/{offer_id}", response={200: OfferDetail, _ERRORS: OfferError})
+def get_offer(
+    request: HttpRequest, offer_id: str, version: int | None = Query(None, ge=1, le=2**31 - 1)
+) -> dict[str, Any]:
     """One offer, latest version unless ``version`` is given, with all its data."""
     versions = OfferVersion.objects.filter(offer_id=offer_id)
     found = (versions.filter(number=version) if version else versions.order_by("-number")).first()

@@ -35,23 +35,23 @@ class MonthQuery(Schema):
 
 class IncidentIn(Schema):
     services: list[int] = Field(min_length=1, max_length=500)
-    title: str = Field(max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     cause: Cause = Cause("service")
     started_at: AwareDatetime
-    message: str = Field(max_length=10_000)
+    message: str = Field(min_length=1, max_length=10_000)
     public: bool = True
 
 
 class IncidentUpdateIn(Schema):
     status: IncidentStatus
-    message: str = Field(max_length=10_000)
+    message: str = Field(min_length=1, max_length=10_000)
     cause: Cause | None = None
     public: bool | None = None
 
 
 class ResolveIn(Schema):
     ended_at: AwareDatetime
-    message: str = Field(max_length=10_000)
+    message: str = Field(min_length=1, max_length=10_000)
 
 
 class CauseIn(Schema):
@@ -60,7 +60,7 @@ class CauseIn(Schema):
 
 class MaintenanceIn(Schema):
     services: list[int] = Field(min_length=1, max_length=500)
-    title: str = Field(max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     blocking: bool = False

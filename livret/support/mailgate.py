@@ -398,7 +398,8 @@ def _file_new(user: User, parsed: Parsed, at: datetime, result: IngestResult) ->
     if contract is None:
         raise _Refuse("no-contract")
     # A mail is cleaned, not refused, of control characters (issue 13).
-    title = without_control_characters(parsed.subject, multiline=False).strip() or "(sans objet)"
+    subject = without_control_characters(parsed.subject, multiline=False)
+    title = " ".join(subject.split()) or "(sans objet)"
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 1] + "…"
     text = without_control_characters(parsed.text, multiline=True)

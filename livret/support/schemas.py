@@ -18,6 +18,8 @@ from livret.support.models import Kind, Priority, State
 MAX_ID = 2**63 - 1  # larger ids cannot exist; refusing them keeps the database driver quiet
 _MAX_TEXT = 100_000
 Text = Annotated[str, Field(max_length=_MAX_TEXT)]
+# A text the service refuses when blank: the schema says at least one character.
+RequiredText = Annotated[str, Field(min_length=1, max_length=_MAX_TEXT)]
 
 
 class _Input(Schema):
@@ -34,8 +36,8 @@ class _Input(Schema):
 class NewRequestIn(_Input):
     contract_id: int = Field(ge=1, le=MAX_ID)
     kind: Kind
-    title: str = Field(max_length=200)
-    description: Text
+    title: str = Field(min_length=1, max_length=200)
+    description: RequiredText
     context: Text = ""
     error_messages: Text = ""
     menu_path: str = Field("", max_length=500)
@@ -49,20 +51,20 @@ class QualifyIn(_Input):
 
 
 class TextIn(_Input):
-    text: Text
+    text: RequiredText
 
 
 class FixIn(_Input):
-    text: Text
+    text: RequiredText
     workaround: bool = False
 
 
 class QuestionIn(_Input):
-    question: Text
+    question: RequiredText
 
 
 class ReasonIn(_Input):
-    reason: Text
+    reason: RequiredText
 
 
 class OptionalReasonIn(_Input):
@@ -80,13 +82,13 @@ class RemoteSessionIn(_Input):
 
 class ProposalIn(_Input):
     service: str = Field(min_length=1, max_length=40)
-    description: Text
+    description: RequiredText
     amount_eur: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     credits: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class CommentIn(_Input):
-    body: Text
+    body: RequiredText
     internal: bool = False
 
 

@@ -267,13 +267,13 @@ def test_it_answers_409_for_a_second_proposal(api, personas) -> None:
             422,
             "workaround",
         ),
-        ("technician", "/ask", {"question": ""}, "taken", 400, "question"),
-        ("user_a", "/answer", {"text": ""}, "waiting", 400, "text"),
+        ("technician", "/ask", {"question": ""}, "taken", 422, "question"),
+        ("user_a", "/answer", {"text": ""}, "waiting", 422, "text"),
         ("user_a", "/answer", {}, "waiting", 422, "text"),
-        ("user_a", "/reject", {"reason": ""}, "delivered", 400, "reason"),
+        ("user_a", "/reject", {"reason": ""}, "delivered", 422, "reason"),
         ("user_a", "/reopen", {}, "closed", 422, "reason"),
         ("user_a", "/priority", {"priority": "urgent"}, "registered", 422, "priority"),
-        ("user_a", "/comments", {"body": ""}, "registered", 400, "body"),
+        ("user_a", "/comments", {"body": ""}, "registered", 422, "body"),
         ("user_a", "/comments", {"body": "a\x00b"}, "registered", 422, "body"),
         ("user_a", "/comments", {"body": "x" * 100_001}, "registered", 422, "body"),
         (
@@ -329,7 +329,7 @@ def test_it_answers_409_for_a_second_proposal(api, personas) -> None:
             "/proposal",
             {"service": "f", "description": ""},
             "registered",
-            400,
+            422,
             "description",
         ),
     ],
@@ -420,7 +420,7 @@ def test_it_files_only_on_the_callers_own_contracts(api, personas, persona, stat
         ({"kind": "bug"}, 422, "kind"),
         ({"title": "  "}, 400, "title"),
         ({"title": "x" * 201}, 422, "title"),
-        ({"description": ""}, 400, "description"),
+        ({"description": ""}, 422, "description"),
         ({"priority": "urgent"}, 422, "priority"),
         ({"menu_path": "x" * 501}, 422, "menu_path"),
         ({"contract_id": "A-1"}, 422, "contract_id"),
@@ -440,6 +440,22 @@ def test_it_refuses_a_bad_new_request_naming_the_field(
     }
     error = assert_error(api.post("/requests", "user_a", body), status, "invalid")
     assert field in error["message"] or error.get("field") == field
+    assert not Request.objects.exists()
+
+
+@pytest.mark.parametrize("title", ["a\r\nBcc: x@y", "a\nb", "a\tb", "a\x07b", "a\u2028b"])
+def test_it_refuses_a_title_with_a_line_break_or_a_control_character(api, personas, title) -> None:
+    """issue 13, item 9: the title becomes a mail subject; CR/LF there made the
+    acknowledgement fail at send time (header injection refused by Django)."""
+    body = {
+        "contract_id": personas.client_a.contracts.get().pk,
+        "kind": "anomaly",
+        "title": title,
+        "description": "D",
+    }
+    error = assert_error(api.post("/requests", "user_a", body), 400, "invalid")
+    assert error["field"] == "title"
+    assert "une ligne" in error["message"]
     assert not Request.objects.exists()
 
 

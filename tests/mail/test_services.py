@@ -68,3 +68,17 @@ def test_it_imports_no_domain_app_in_the_mail_app() -> None:
         and module not in allowed
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "subject", ["Objet\r\nBcc: x@y", "Objet \n Bcc: x@y", "Objet\rBcc: x@y", "Objet\u2028Bcc: x@y"]
+)
+def test_it_folds_a_subject_onto_one_line_so_the_mail_can_be_sent(subject: str) -> None:
+    """issue 13, item 9: a subject with CR/LF was queued as is and refused by Django at send
+    time (header injection): the mail failed silently. It is folded into a space instead."""
+    queued = queue_mail(["a@client-a.test"], subject, "Texte", reason="state")
+    assert queued.subject == "Objet Bcc: x@y"
+    message = build_message(queued).message()
+    assert message["Subject"] == "Objet Bcc: x@y"
+    assert "Bcc" not in message

@@ -118,6 +118,8 @@ def test_the_page_shows_the_refusal_on_the_field(world) -> None:
     )
     assert answer.status_code == 200
     errors = answer.context["form"].errors["title"]
-    assert errors == ["Titre : caractère de contrôle interdit (U+000B), retirez-le"]
+    assert errors == [
+        "Titre : caractère de contrôle interdit (U+000B), retirez-le (ce champ tient sur une ligne)"
+    ]
     assert "caractère de contrôle interdit (U+000B)" in answer.content.decode()
     assert not Incident.objects.exists()

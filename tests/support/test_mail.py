@@ -315,6 +315,14 @@ def test_it_files_a_request_from_a_known_sender_with_its_attachment(personas, sm
     assert smtp.recipients() == [["user-a@client-a.test"]]
 
 
+def test_it_drops_control_characters_from_a_mailed_subject(personas) -> None:
+    """issue 13, item 9: filing refuses control characters in a title; the gate drops them
+    from the subject instead of ignoring the mail."""
+    result = ingest(mail(subject="Clôture\x07 du mois").as_bytes(), now=at("2026-11-19 10:05"))
+    assert result.outcome == "created"
+    assert Request.objects.get().title == "Clôture du mois"
+
+
 def test_it_files_a_message_delivered_twice_only_once(personas) -> None:
     raw = mail().as_bytes()
     assert ingest(raw).outcome == "created"

@@ -195,6 +195,20 @@ def test_it_shows_the_filing_form_errors_by_field(client, personas) -> None:
     assert 'id="id_title_error"' in page and 'id="id_description_error"' in page
 
 
+def test_it_refuses_a_title_with_a_line_break_beside_the_field(client, personas) -> None:
+    """issue 13, item 9: a crafted POST with CR/LF in the one-line title is refused on the
+    field, nothing filed (the acknowledgement mail would have failed at send time)."""
+    login(client, personas.user_a)
+    filing = {**_filing(personas.client_a.contracts.get()), "title": "a\r\nBcc: x@y"}
+    response = client.post("/demandes/nouvelle/", filing)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_title_error"' in page
+    assert "ce champ tient sur une ligne" in page
+    assert not Request.objects.exists()
+    assert not OutgoingMail.objects.exists()
+
+
 def test_it_runs_the_technician_actions_from_the_request_page(client, personas, request_a) -> None:
     login(client, personas.technician)
     url = f"/demandes/{request_a.number}"
