@@ -176,10 +176,14 @@ def test_it_adds_new_events_to_the_feed_at_once(page) -> None:
 def test_the_feed_stays_valid_with_a_control_character_already_stored(page) -> None:
     """Issue 13, item 8: a title stored before the check with a vertical tab (forbidden in
     XML 1.0) no longer breaks the feed: the character is left out, the rest is shown."""
+    from django.db import connection
+
     from livret.status.models import StatusEvent
 
+    # PostgreSQL cannot store a NUL at all; SQLite can, so there it is stored too.
+    nul = "" if connection.vendor == "postgresql" else "\x00"
     StatusEvent.objects.filter(incident=page.b_incident).update(
-        title="Connexions \x0bimpossibles", body="Les connexions\x00 échouent"
+        title="Connexions \x0bimpossibles", body=f"Les connexions{nul} échouent"
     )
     feed = feedparser.parse(Client().get("/statut/cegid/flux.atom").content)
     assert not feed.bozo, feed.bozo_exception
