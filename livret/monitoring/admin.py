@@ -1,10 +1,8 @@
 """Back-office views of monitoring data, read-only: changes go through services and triage."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from livret.admin import ReadOnlyAdmin
 from livret.monitoring.models import (
     BackupJob,
     ImpactSetting,
@@ -17,26 +15,15 @@ from livret.monitoring.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Site)
-class SiteAdmin(ReadOnly):
+class SiteAdmin(ReadOnlyAdmin):
     list_display = ("name", "client", "contract", "users_count", "created_at")
     list_filter = ("client",)
     search_fields = ("name", "client__name")
 
 
 @admin.register(Server)
-class ServerAdmin(ReadOnly):
+class ServerAdmin(ReadOnlyAdmin):
     list_display = ("hostname", "site", "os", "monitored", "last_seen_at", "clock_flagged")
     list_filter = ("os", "monitored", "clock_flagged")
     search_fields = ("hostname",)
@@ -44,7 +31,7 @@ class ServerAdmin(ReadOnly):
 
 
 @admin.register(MonitoringAlert)
-class MonitoringAlertAdmin(ReadOnly):
+class MonitoringAlertAdmin(ReadOnlyAdmin):
     list_display = (
         "server",
         "rule",
@@ -62,29 +49,29 @@ class MonitoringAlertAdmin(ReadOnly):
 
 
 @admin.register(PhoneCallTask)
-class PhoneCallTaskAdmin(ReadOnly):
+class PhoneCallTaskAdmin(ReadOnlyAdmin):
     list_display = ("alert", "created_at", "done_at", "done_by")
 
 
 @admin.register(PreventiveVisit)
-class PreventiveVisitAdmin(ReadOnly):
+class PreventiveVisitAdmin(ReadOnlyAdmin):
     list_display = ("site", "year", "planned_for", "done_on", "technician")
     list_filter = ("year",)
 
 
 @admin.register(ImpactSetting)
-class ImpactSettingAdmin(ReadOnly):
+class ImpactSettingAdmin(ReadOnlyAdmin):
     list_display = ("rule", "server", "impact", "changed_by", "changed_at")
 
 
 @admin.register(BackupJob)
-class BackupJobAdmin(ReadOnly):
+class BackupJobAdmin(ReadOnlyAdmin):
     list_display = ("server", "name", "due_time", "timezone", "next_due_at")
     search_fields = ("server__hostname", "name")
 
 
 @admin.register(ServerToken)
-class ServerTokenAdmin(ReadOnly):
+class ServerTokenAdmin(ReadOnlyAdmin):
     list_display = ("server", "prefix", "created_at", "last_used_at", "revoked")
     list_filter = ("revoked",)
     search_fields = ("server__hostname", "prefix")

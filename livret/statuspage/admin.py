@@ -2,22 +2,12 @@
 
 from django.contrib import admin
 
+from livret.admin import ReadOnlyAdmin
 from livret.statuspage.models import Delivery, Subscription
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Subscription)
-class SubscriptionAdmin(ReadOnly):
+class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("vendor", "channel", "address", "client", "confirmed_at", "active")
     list_filter = ("vendor", "channel", "active")
     search_fields = ("email", "webhook_url")
@@ -25,7 +15,7 @@ class SubscriptionAdmin(ReadOnly):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnly):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event", "subscription", "status", "attempts", "next_attempt_at", "last_error")
     list_filter = ("status",)
     list_select_related = ("event", "subscription")

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from livret.admin import ReadOnlyAdmin
 from livret.support.models import Request, RequestEvent
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):
@@ -28,7 +18,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Request)
-class RequestAdmin(ReadOnly):
+class RequestAdmin(ReadOnlyAdmin):
     list_display = (
         "number",
         "client",
