@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from livret.admin import ReadOnlyAdmin
-from livret.support.models import Request, RequestEvent
+from livret.support.models import CannedResponse, Request, RequestEvent, Team
 
 
 class EventInline(admin.TabularInline):
@@ -33,3 +33,18 @@ class RequestAdmin(ReadOnlyAdmin):
     list_filter = ("state", "kind", "priority", "criticity", "client")
     search_fields = ("number", "title", "client__name")
     inlines = [EventInline]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Teams are set by the vendor: which offers they take, who leads, who works in them."""
+
+    list_display = ("name", "lead")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ("title", "team")
+    list_filter = ("team",)

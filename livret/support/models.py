@@ -70,6 +70,64 @@ class Criticity(models.IntegerChoices):
     MINOR = 3, _("3 — Mineure")
 
 
+class Team(models.Model):
+    """A support team: it receives the requests on its offers and is led by one person.
+
+    A team with no offer listed takes the requests that no other team claims.
+    """
+
+    name = models.CharField("nom", max_length=100, unique=True)
+    slug = models.SlugField("identifiant", max_length=64, unique=True)
+    offers = models.JSONField(
+        "offres traitées",
+        default=list,
+        blank=True,
+        help_text="identifiants des offres (ex. quadra-entreprise) ; vide : toutes les autres",
+    )
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_teams",
+        verbose_name="responsable",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name="membres"
+    )
+
+    class Meta:
+        verbose_name = "équipe"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A ready-made text a technician inserts in a message (``{client}``, ``{deadline}`` …)."""
+
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        verbose_name="équipe",
+        help_text="vide : proposée à toutes les équipes",
+    )
+    title = models.CharField("titre", max_length=100)
+    body = models.TextField("texte")
+
+    class Meta:
+        verbose_name = "réponse type"
+        verbose_name_plural = "réponses types"
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Request(models.Model):
     """A support or customer-service request ("Demande")."""
 
@@ -102,6 +160,14 @@ class Request(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+    )
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name="équipe",
     )
     priority_line = models.BooleanField("ligne prioritaire (REQ-9)", default=False)
     eligibility_issues = models.JSONField("réserves d'éligibilité (REQ-8)", default=list)
@@ -226,11 +292,21 @@ class Attachment(models.Model):
         return self.filename
 
 
+class CommentKind(models.TextChoices):
+    """What a free message is; the other messages of the thread come from the trail's events."""
+
+    REPLY = "reply", _("Message")
+    PHONE_CALL = "phone-call", _("Note d'appel téléphonique")
+
+
 class Comment(models.Model):
     """A message on a request; internal notes are never shown to the client."""
 
     request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    kind = models.CharField(
+        "type", max_length=12, choices=CommentKind.choices, default=CommentKind.REPLY
+    )
     body = models.TextField()
     internal = models.BooleanField(default=False)
     created_at = models.DateTimeField()
