@@ -2,8 +2,8 @@
 staff), and the notifications support sends them through ``livret.notifications``.
 
 The rule, for every kind: the assignee, or the team's members while nobody is assigned, plus
-the team's lead; the vendor's support leads stand in for a missing team or a team without a
-lead. The person who acted is never told of their own action.
+the team's lead; the vendor's support leads stand in for a missing team or a team without an
+active lead. The person who acted is never told of their own action.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def _ids_in_order(request: Request) -> list[int]:
         ids.append(request.assignee_id)
     elif team is not None:
         ids += team.members.order_by("pk").values_list("pk", flat=True)
-    if team is not None and team.lead_id:
-        ids.append(team.lead_id)
+    if team is not None and team.lead is not None and team.lead.is_active:
+        ids.append(team.lead.pk)
     else:
         users = get_user_model().objects
         ids += users.filter(membership__role=Role.LEAD).order_by("pk").values_list("pk", flat=True)
