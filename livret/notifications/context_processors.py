@@ -3,9 +3,8 @@ notifications)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from functools import cache
+from typing import Any
 
 from django.http import HttpRequest
 

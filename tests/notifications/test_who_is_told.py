@@ -228,3 +228,13 @@ def test_a_change_rolled_back_tells_nobody(desk) -> None:
         assert told("client-reply") == ["lead", "tech", "tech-b"]
         raise Undone
     assert (Notification.objects.count(), OutgoingMail.objects.count()) == before
+
+
+def test_a_person_without_a_name_is_shown_by_address_never_by_login(desk) -> None:
+    client = desk.personas.user_a
+    client.first_name = client.last_name = ""
+    client.save()
+    request = desk.file(team=desk.team)
+    services.comment(request, client, "Bonjour ?", at=at("2026-11-19 11:00"))
+    note = Notification.objects.filter(kind="client-reply").first()
+    assert note.body.startswith("user-a@client-a.test (Client A) a écrit sur la demande")

@@ -51,10 +51,11 @@ def staff_to_tell(request: Request, exclude: User | None = None) -> list[User]:
 
 
 def person(user: User | None) -> str:
-    """A person as staff read them: their full name (the login only when there is none)."""
+    """A person as staff read them: their full name, else their address (a login is no name
+    to show; it is the last resort of a person with neither)."""
     if user is None:
         return "livret"
-    return user.get_full_name().strip() or user.get_username()
+    return user.get_full_name().strip() or user.email or user.get_username()
 
 
 def tell_staff(
