@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from livret.errors import NotFound, ServiceError
-from livret.mail.services import is_address, one_line, queue_mail
+from livret.mail.services import is_address, one_line, queue_mails
 from livret.notifications.models import Kind, Notification, NotificationPreference
 
 TITLE_LENGTH = 200
@@ -72,7 +72,8 @@ def notify(
     if not people:
         return []
     chosen = {
-        p.user_id: p for p in NotificationPreference.objects.filter(user__in=people, kind=kind)
+        p.user_id: p
+        for p in NotificationPreference.objects.filter(user_id__in=list(people), kind=kind)
     }
     at = at or timezone.now()
     title = Truncator(one_line(title)).chars(TITLE_LENGTH)
@@ -92,15 +93,13 @@ def notify(
     ]
     Notification.objects.bulk_create(rows)
     subject = f"[{thread}] {title}" if thread else title
-    for pk, person in people.items():
-        if (pk not in chosen or chosen[pk].by_mail) and is_address(person.email or ""):
-            queue_mail(
-                [person.email],
-                subject,
-                mail_text(person, body, link, vendor),
-                reason=kind,
-                thread=thread,
-            )
+    mails = [
+        ([person.email], subject, mail_text(person, body, link, vendor))
+        for pk, person in people.items()
+        if (pk not in chosen or chosen[pk].by_mail) and is_address(person.email or "")
+    ]
+    if mails:
+        queue_mails(mails, reason=kind, thread=thread)
     return rows
 
 

@@ -68,10 +68,13 @@ def test_the_mail_of_a_client_message_greets_links_and_signs(desk, smtp) -> None
     assert text(to_lead).startswith("Bonjour Hélène,\n\n")
 
 
-def test_a_person_without_a_name_is_greeted_without_their_login(desk, smtp) -> None:
+def test_a_person_without_a_name_is_greeted_without_their_login(
+    desk, smtp, django_capture_on_commit_callbacks
+) -> None:
     desk.lead_2.first_name = desk.lead_2.last_name = ""
     desk.lead_2.save()
-    request = desk.file()
+    with django_capture_on_commit_callbacks(execute=True):
+        request = desk.file()
     [mail] = delivered(smtp, "lead-2@vendor.test")
     body = text(mail)
     assert body.startswith("Bonjour,\n\nClient A a déposé la demande")

@@ -165,9 +165,16 @@ def file_request(
             f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
-        # Committed with the request, or not at all (a rolled-back filing tells nobody).
-        notify_new_request(request, actor=recorded_by)
+        # The staff hear of it once the filing is committed (a rolled-back filing tells nobody),
+        # in a transaction of its own: a filing never fails, nor holds SQLite's write lock
+        # longer, because of its notifications. A failure there is logged (robust).
+        transaction.on_commit(lambda: _tell_staff(request, recorded_by), robust=True)
     return request
+
+
+def _tell_staff(request: Request, recorded_by: Any) -> None:
+    with transaction.atomic():
+        notify_new_request(request, actor=recorded_by)
 
 
 @transaction.atomic

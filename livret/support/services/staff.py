@@ -24,30 +24,43 @@ from livret.tenants.models import Role
 _VENDOR = Q(membership__isnull=False, membership__client__isnull=True) | Q(is_superuser=True)
 
 
-def _ids_in_order(request: Request) -> list[int]:
-    ids: list[int] = []
-    team: Team | None = request.team if request.team_id else None
-    if request.assignee_id:
-        ids.append(request.assignee_id)
-    elif team is not None:
-        ids += team.members.order_by("pk").values_list("pk", flat=True)
-    if team is not None and team.lead is not None and team.lead.is_active:
-        ids.append(team.lead.pk)
-    else:
-        users = get_user_model().objects
-        ids += users.filter(membership__role=Role.LEAD).order_by("pk").values_list("pk", flat=True)
-    return ids
-
-
 def staff_to_tell(request: Request, exclude: User | None = None) -> list[User]:
     """The active vendor staff to tell about ``request``, each once, in that order: the
-    assignee (else the team's members), then the team's lead (else the vendor's leads);
-    without ``exclude``, the person who acted."""
-    ids = list(dict.fromkeys(_ids_in_order(request)))
-    if exclude is not None:
-        ids = [pk for pk in ids if pk != exclude.pk]
-    found = {u.pk: u for u in get_user_model().objects.filter(_VENDOR, pk__in=ids, is_active=True)}
-    return [found[pk] for pk in ids if pk in found]
+    assignee (else the team's members), then the team's lead (else the vendor's support
+    leads); without ``exclude``, the person who acted.
+
+    One query without a team (the filing path), three with one.
+    """
+    team = (
+        Team.objects.select_related("lead").filter(pk=request.team_id).first()
+        if request.team_id
+        else None
+    )
+    first: list[int] = []
+    if request.assignee_id:
+        first = [request.assignee_id]
+    elif team is not None:
+        first = list(team.members.order_by("pk").values_list("pk", flat=True))
+    lead = team.lead if team is not None and team.lead and team.lead.is_active else None
+    wanted = (
+        Q(pk__in=[*first, lead.pk]) if lead else Q(pk__in=first) | Q(membership__role=Role.LEAD)
+    )
+    found = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(_VENDOR, wanted, is_active=True)
+        .select_related("membership")
+        .order_by("pk")
+    }
+    leads = [lead.pk] if lead else [pk for pk, u in found.items() if _is_lead(u)]
+    skip = exclude.pk if exclude is not None else None
+    ordered = dict.fromkeys(pk for pk in first + leads if pk in found and pk != skip)
+    return [found[pk] for pk in ordered]
+
+
+def _is_lead(user: User) -> bool:
+    member = getattr(user, "membership", None)
+    return member is not None and member.role == Role.LEAD
 
 
 def person(user: User | None) -> str:
