@@ -91,15 +91,17 @@ def notify(
         for pk, person in people.items()
         if pk not in chosen or chosen[pk].in_app
     ]
-    Notification.objects.bulk_create(rows)
     subject = f"[{thread}] {title}" if thread else title
     mails = [
         ([person.email], subject, mail_text(person, body, link, vendor))
         for pk, person in people.items()
         if (pk not in chosen or chosen[pk].by_mail) and is_address(person.email or "")
     ]
-    if mails:
-        queue_mails(mails, reason=kind, thread=thread)
+    # Both writes together; inside the caller's transaction, no savepoint of its own.
+    with transaction.atomic(savepoint=False):
+        Notification.objects.bulk_create(rows)
+        if mails:
+            queue_mails(mails, reason=kind, thread=thread)
     return rows
 
 

@@ -166,15 +166,11 @@ def file_request(
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
         # The staff hear of it once the filing is committed (a rolled-back filing tells nobody),
-        # in a transaction of its own: a filing never fails, nor holds SQLite's write lock
-        # longer, because of its notifications. A failure there is logged (robust).
-        transaction.on_commit(lambda: _tell_staff(request, recorded_by), robust=True)
+        # in a transaction of its own (reads first, then the writes): a filing never fails, nor
+        # holds SQLite's write lock longer, because of its notifications. A failure there is
+        # logged (robust).
+        transaction.on_commit(lambda: notify_new_request(request, actor=recorded_by), robust=True)
     return request
-
-
-def _tell_staff(request: Request, recorded_by: Any) -> None:
-    with transaction.atomic():
-        notify_new_request(request, actor=recorded_by)
 
 
 @transaction.atomic
