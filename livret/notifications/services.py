@@ -38,9 +38,13 @@ class Choice:
     in_app: bool
 
 
-def _check(kind: str, link: str) -> None:
+def _check_kind(kind: str) -> None:
     if kind not in Kind.values:
         raise ServiceError("invalid", f"type de notification inconnu « {kind} »", field="kind")
+
+
+def _check(kind: str, link: str) -> None:
+    _check_kind(kind)
     # The list sends the reader to the link: it must stay on this site.
     if not link.startswith("/") or link.startswith("//") or "\\" in link:
         raise ServiceError("invalid", "le lien doit être un chemin de ce site", field="link")
@@ -172,8 +176,7 @@ def preferences(user: User) -> list[Choice]:
 def set_preferences(user: User, chosen: Mapping[str, tuple[bool, bool]]) -> list[Choice]:
     """Store (by mail, in the app) for each kind given; kinds not given keep their choice."""
     for kind, (by_mail, in_app) in chosen.items():
-        if kind not in Kind.values:
-            raise ServiceError("invalid", f"type de notification inconnu « {kind} »", field="kind")
+        _check_kind(kind)
         NotificationPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"by_mail": by_mail, "in_app": in_app}
         )

@@ -253,3 +253,8 @@ def test_a_notification_link_must_stay_on_the_site(desk) -> None:
     with pytest.raises(ServiceError) as refused:
         notify([desk.tech], "inconnu", "T", "B", "/demandes/")
     assert refused.value.message == "type de notification inconnu « inconnu »"
+    from livret.notifications.services import set_preferences
+
+    with pytest.raises(ServiceError) as refused:
+        set_preferences(desk.tech, {"inconnu": (True, True)})
+    assert refused.value.field == "kind"
