@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -55,6 +56,30 @@ def queue_mail(
     Raises ServiceError (field ``to``) when there is no recipient or one is not a well-formed
     address.
     """
+    row = _row(to, subject, body, reason=reason, thread=thread, now=now)
+    row.save(force_insert=True)
+    return row
+
+
+def queue_mails(
+    mails: Sequence[tuple[list[str], str, str]],
+    *,
+    reason: str,
+    thread: str | None = None,
+    now: datetime | None = None,
+) -> list[OutgoingMail]:
+    """:func:`queue_mail` for several mails (to, subject, body) of one reason, in one INSERT:
+    each is checked the same way, and none is written if one is refused."""
+    rows = [
+        _row(to, subject, body, reason=reason, thread=thread, now=now)
+        for to, subject, body in mails
+    ]
+    return OutgoingMail.objects.bulk_create(rows)
+
+
+def _row(
+    to: list[str], subject: str, body: str, *, reason: str, thread: str | None, now: datetime | None
+) -> OutgoingMail:
     if not to:
         raise ServiceError("invalid", "Destinataires : au moins une adresse requise", field="to")
     for address in to:
@@ -62,7 +87,7 @@ def queue_mail(
             raise ServiceError(
                 "invalid", f"Destinataires : adresse mal formée « {address} »", field="to"
             )
-    return OutgoingMail.objects.create(
+    return OutgoingMail(
         thread=thread or "",
         to=list(to),
         subject=one_line(subject),

@@ -12,13 +12,13 @@ from django.utils import timezone
 from livret.errors import NotAllowed
 from livret.support.models import Comment, Request
 from livret.support.services.clocks import save_with_deadlines
+from livret.support.services.staff import notify_client_reply
 from livret.support.services.trail import (
     locked,
     mail_about,
     non_empty,
     record_event,
     require_client_of,
-    tell_assignee,
 )
 from livret.tenants.access import is_vendor
 
@@ -49,7 +49,7 @@ def comment(
     if not internal and is_vendor(author):
         mail_about(request, "reply", "Nouvelle réponse", body)
     elif not is_vendor(author):
-        tell_assignee(request, "Nouveau message du client", body)
+        notify_client_reply(request, author, body, at)
     return note
 
 

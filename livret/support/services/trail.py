@@ -123,12 +123,6 @@ def expect_state(request: Request, *states: object, action: str) -> None:
         )
 
 
-def tell_assignee(request: Request, subject: str, body: str) -> None:
-    """The client wrote: the technician in charge hears of it at once."""
-    if request.assignee and request.assignee.email:
-        mail_about(request, "client-wrote", subject, body, to=[request.assignee.email])
-
-
 def non_empty(text: str, field: str) -> None:
     """Refuse a blank text for ``field``, or one with control characters (issue 13; a
     multi-line text: line breaks and tabs allowed)."""
