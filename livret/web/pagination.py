@@ -40,12 +40,14 @@ def paginate(
     rows: Sequence[Any] | Any,
     text: Callable[[int], str],
     *,
-    per_page: int = PER_PAGE,
+    per_page: int | None = None,
+    param: str = "page",
 ) -> Pager:
     """The page that ``?page=`` asks for (a wrong or too large number gives the nearest page,
-    never an error), its summary and the links to its neighbours."""
-    paginator = Paginator(rows, per_page)
-    page = paginator.get_page(request.GET.get("page"))
+    never an error), its summary and the links to its neighbours. Two lists on one page each
+    have their own ``param``; a link of one keeps the other's page."""
+    paginator = Paginator(rows, per_page or PER_PAGE)
+    page = paginator.get_page(request.GET.get(param))
     summary = gettext("%(count)s — page %(page)s / %(pages)s") % {
         "count": count_label(paginator.count, text),
         "page": page.number,
@@ -54,15 +56,17 @@ def paginate(
     return Pager(
         page=page,
         summary=summary,
-        previous_url=page_url(request, page.previous_page_number()) if page.has_previous() else "",
-        next_url=page_url(request, page.next_page_number()) if page.has_next() else "",
+        previous_url=(
+            page_url(request, page.previous_page_number(), param) if page.has_previous() else ""
+        ),
+        next_url=page_url(request, page.next_page_number(), param) if page.has_next() else "",
     )
 
 
-def page_url(request: HttpRequest, number: int) -> str:
+def page_url(request: HttpRequest, number: int, param: str = "page") -> str:
     """This list's address at page ``number``, with the same filters."""
     query = request.GET.copy()
-    query["page"] = str(number)
+    query[param] = str(number)
     return f"?{query.urlencode()}"
 
 
