@@ -127,13 +127,13 @@ def _load_data() -> None:
 
 
 # Support teams (issue 12): (name, slug, offers). An empty list takes every other offer.
-TEAMS = (
+TEAMS: tuple[tuple[str, str, list[str]], ...] = (
     ("Support Quadra", "support-quadra", ["quadra-entreprise"]),
     ("Support général", "support-general", []),
 )
 
 # Canned responses: (title, team slug or None for every team, body with its variables).
-CANNED = (
+CANNED: tuple[tuple[str, str | None, str], ...] = (
     (
         "Prise en charge",
         None,
@@ -170,9 +170,9 @@ def _load_desk() -> None:
         )
         if created:
             team.members.add(tech)
-    for title, slug, body in CANNED:
-        team = Team.objects.filter(slug=slug).first() if slug else None
-        CannedResponse.objects.get_or_create(title=title, defaults={"team": team, "body": body})
+    for title, team_slug, body in CANNED:
+        owner = Team.objects.filter(slug=team_slug).first() if team_slug else None
+        CannedResponse.objects.get_or_create(title=title, defaults={"team": owner, "body": body})
     unrouted = Request.objects.filter(team__isnull=True).exclude(events__kind="team-set")
     for request in unrouted.select_related("contract__offer_version"):
         found = services.team_for(request.contract.offer_version.offer_id)

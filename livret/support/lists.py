@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -19,8 +20,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from livret.support import access
-from livret.support.models import OPEN_STATES, Kind, Request, Team, queue_order
-from livret.support.services import person_name
+from livret.support.models import (
+    OPEN_STATES,
+    Criticity,
+    Kind,
+    Priority,
+    Request,
+    State,
+    Team,
+    queue_order,
+)
 from livret.tenants.access import Person
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
@@ -110,6 +119,14 @@ def queue_requests(
     return queue_order(filtered(rows, filters, user, timezone.now()))
 
 
+def page_rows(ids: Sequence[int], rows: QuerySet[Request]) -> list[Request]:
+    """The requests of one page, in the page's order. The page is chosen on the ids alone (a
+    sort that reads only the ``request_queue_rows`` index), then only its rows are read, with
+    what the page shows."""
+    found = rows.in_bulk(list(ids))
+    return [found[pk] for pk in ids if pk in found]
+
+
 def client_requests(filters: dict[str, str], user: Person) -> QuerySet[Request]:
     """The requests a client's member sees (their own, or the organisation's for its
     administrators), newest first."""
@@ -136,19 +153,53 @@ def _local(instant: datetime | None) -> str:
     return timezone.localtime(instant).strftime("%d/%m/%Y %H:%M") if instant else ""
 
 
+def choice_labels() -> dict[str, dict[Any, str]]:
+    """The labels of a request's kind, state, priority and criticity, translated once for a
+    whole list: a model's ``get_…_display`` per row and field costs more than the query."""
+    return {
+        field: {value: str(label) for value, label in choices}
+        for field, choices in (
+            ("kind", Kind.choices),
+            ("state", State.choices),
+            ("priority", Priority.choices),
+            ("criticity", Criticity.choices),
+        )
+    }
+
+
 def export_rows(rows: QuerySet[Request]) -> Iterator[list[str]]:
-    """One CSV row per request, in the list's order, read in chunks (any number of rows)."""
-    for r in rows.select_related("client", "assignee", "team").iterator(chunk_size=1000):
+    """One CSV row per request, in the list's order, read in chunks (any number of rows):
+    plain values, not model instances."""
+    labels = choice_labels()
+    values = rows.values_list(
+        "number",
+        "title",
+        "client__name",
+        "kind",
+        "state",
+        "priority",
+        "criticity",
+        "team__name",
+        "assignee__first_name",
+        "assignee__last_name",
+        "assignee__username",
+        "registered_at",
+        "next_deadline_at",
+    )
+    for row in values.iterator(chunk_size=2000):
+        number, title, client, kind, state, priority, criticity, team = row[:8]
+        first, last, login, registered, deadline = row[8:]
+        technician = f"{first} {last}".strip() or (login or "")
         yield [
-            r.number or "",
-            r.title,
-            r.client.name,
-            str(r.get_kind_display()),
-            str(r.get_state_display()),
-            str(r.get_priority_display()),
-            str(r.get_criticity_display()) if r.criticity else "",
-            r.team.name if r.team else "",
-            person_name(r.assignee),
-            _local(r.registered_at),
-            _local(r.next_deadline_at),
+            number or "",
+            title,
+            client,
+            labels["kind"].get(kind, kind),
+            labels["state"].get(state, state),
+            labels["priority"].get(priority, priority),
+            labels["criticity"].get(criticity, "") if criticity else "",
+            team or "",
+            technician,
+            _local(registered),
+            _local(deadline),
         ]

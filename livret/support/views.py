@@ -41,8 +41,10 @@ from livret.support.lists import (
     CUSTOMER_SERVICE_FILTERS,
     EXPORT_COLUMNS,
     QUEUE_FILTERS,
+    choice_labels,
     client_requests,
     export_rows,
+    page_rows,
     queue_requests,
     read_filters,
 )
@@ -425,12 +427,23 @@ def queue(request: HttpRequest) -> HttpResponse:
     require_vendor_page(request.user)
     customer_service, filters = _queue_filters(request)
     rows = queue_requests(filters, request.user, customer_service=customer_service)
+    pager = paginate(request, rows.values_list("pk", flat=True), _requests_count)
     # The page's rows only, with their events in one query (their clocks).
-    pager = paginate(request, rows.prefetch_related("events"), _requests_count)
-    now = timezone.now()
+    shown = page_rows(pager.page, rows.prefetch_related("events"))
+    now, labels = timezone.now(), choice_labels()
     export = "customer-service-queue-export" if customer_service else "queue-export"
     context = {
-        "rows": [{"item": r, "clocks": clocks_of(r, now)} for r in pager.page],
+        "rows": [
+            {
+                "item": r,
+                "clocks": clocks_of(r, now),
+                "kind": labels["kind"][r.kind],
+                "state": labels["state"][r.state],
+                "priority": labels["priority"][r.priority],
+            }
+            for r in shown
+        ],
+        "detail_prefix": reverse("request-list"),  # + number: one reverse() for all rows
         "pager": pager,
         "filters": filters,
         "clients": Client.objects.order_by("name"),
