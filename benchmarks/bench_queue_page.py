@@ -17,10 +17,12 @@ PostgreSQL, then ``VACUUM ANALYZE``, as autovacuum would soon after such a load)
 session for the demo technician, starts ``livret serve`` (gunicorn, its defaults: 2 sync
 workers, access log on) on 127.0.0.1, and for each page below warms up 5 s then runs
 
-    wrk -t1 -c{--connections} -d{--duration}s --latency -s page.lua URL
+    wrk -t1 -c{N} -d{--duration}s --latency -s page.lua URL
 
-where ``page.lua`` sends the session cookie (and ``HX-Request`` for the live refresh) and prints
-the latency percentiles as one JSON line. Every answer must be 200.
+for each N of ``--connections`` (2: as many as the server's workers, each request served at
+once; 8: four times more, requests wait for a worker), where ``page.lua`` sends the session
+cookie (and ``HX-Request`` for the live refresh) and prints the latency percentiles as one JSON
+line. Every answer must be 200.
 
 Pages: the queue's first page (all 20,000 requests, 50 a page); the live refresh of that page
 (htmx: the list without the layout); "my team" and "at risk" combined; a deep page of the
@@ -86,12 +88,11 @@ def seed(count: int, rng_seed: int = 2026) -> dict[str, Any]:
     from livret.boot import setup_django
 
     setup_django()
-    from bench_sla import history
+    from bench_sla import chained_events, history
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
 
-    from livret.core.audit import GENESIS, event_hash
     from livret.offers.services import latest_version
     from livret.support import services
     from livret.support.models import Request, RequestEvent, Team
@@ -164,20 +165,8 @@ def seed(count: int, rng_seed: int = 2026) -> dict[str, Any]:
             picked_up_at=story[1][1] if taken else None,
             event_count=len(story),
         )
-        prev = GENESIS
-        for seq, (kind_, at, data) in enumerate(story, start=1):
-            event = RequestEvent(
-                request=request,
-                seq=seq,
-                at=at,
-                kind=kind_,
-                actor_label="Technicien (éditeur)" if seq > 1 else "Client",
-                data={**data, "kind": kind} if kind_ == "registered" else data,
-                prev_hash=prev,
-            )
-            event.hash = prev = event_hash(prev, services.event_payload(event))
-            events.append(event)
-        request.last_event_hash = prev
+        story[0] = (story[0][0], story[0][1], {**story[0][2], "kind": kind})
+        events += chained_events(request, story)
         requests.append(request)
     Request.objects.bulk_create(requests, batch_size=2000)
     RequestEvent.objects.bulk_create(events, batch_size=5000)
@@ -227,6 +216,29 @@ def download(url: str, session: str) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "bytes": len(body), "lines": body.count(b"\r\n")}
 
 
+def measure(
+    url: str, script: Path, connections: int, server_pid: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """A 5 s warm-up then ``--repeat`` runs of one page at ``connections`` connections."""
+    options = {"connections": connections, "threads": 1}
+    wrk(url, script, seconds=5, **options)
+    cpu = server_cpu_seconds(server_pid)
+    runs = []
+    for _ in range(args.repeat):
+        run = wrk(url, script, seconds=args.duration, **options)
+        run["load"] = os.getloadavg()[0]
+        runs.append(run)
+    served = max(sum(r["requests"] for r in runs), 1)
+    return {
+        "connections": connections,
+        "runs": runs,
+        "errors": sum(
+            r[k] for r in runs for k in ("non_2xx", "connect_errors", "read_errors", "timeouts")
+        ),
+        "server_cpu_ms": 1000 * (server_cpu_seconds(server_pid) - cpu) / served,
+    }
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"livret-bench-queue-{backend}-"))
     env = {
@@ -250,39 +262,31 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             code += f"import json; print(json.dumps(seed({args.requests})))"
             seeded = json.loads(django_eval(code, env).splitlines()[-1])
             results["seeded"] = {k: v for k, v in seeded.items() if k != "session"}
+            if args.seed_only:  # to profile by hand: the data is kept
+                print(f"LIVRET_DATA_DIR={data_dir} sessionid={seeded['session']}")
+                args.keep = True
+                return results
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             done = "function done" + LUA.split("function done", 1)[1]
             with server(env, port, data_dir / "serve.log") as process:
-                for label, path, htmx in PAGES:
-                    script = data_dir / f"page-{len(results['pages'])}.lua"
-                    headers = HEADERS.replace("__SESSION__", seeded["session"]).replace(
-                        "__HX__", 'wrk.headers["HX-Request"] = "true"' if htmx else ""
-                    )
-                    script.write_text(headers + done)
-                    options = {"connections": args.connections, "threads": 1}
-                    wrk(base + path, script, seconds=5, **options)
-                    cpu = server_cpu_seconds(process.pid)
-                    runs = []
-                    for _ in range(args.repeat):
-                        run = wrk(base + path, script, seconds=args.duration, **options)
-                        run["load"] = os.getloadavg()[0]
-                        runs.append(run)
-                    served = max(sum(r["requests"] for r in runs), 1)
-                    page = {
-                        "label": label,
-                        "path": path,
-                        "runs": runs,
-                        "server_cpu_ms": 1000 * (server_cpu_seconds(process.pid) - cpu) / served,
-                    }
-                    results["pages"].append(page)
-                    p95 = ", ".join(f"{r['p95_ms']:.0f}" for r in runs)
-                    errors = sum(r["non_2xx"] + r["timeouts"] + r["read_errors"] for r in runs)
-                    print(f"# {backend:8} {label:22} p95 {p95} ms  errors {errors}", flush=True)
+                for connections in args.connections:
+                    for label, path, htmx in PAGES:
+                        script = data_dir / f"page-{len(results['pages'])}.lua"
+                        headers = HEADERS.replace("__SESSION__", seeded["session"]).replace(
+                            "__HX__", 'wrk.headers["HX-Request"] = "true"' if htmx else ""
+                        )
+                        script.write_text(headers + done)
+                        page = measure(base + path, script, connections, process.pid, args)
+                        results["pages"].append({"label": label, "path": path, **page})
+                        p95 = ", ".join(f"{r['p95_ms']:.0f}" for r in page["runs"])
+                        print(
+                            f"# {backend:8} c={connections} {label:22} p95 {p95} ms"
+                            f"  errors {page['errors']}",
+                            flush=True,
+                        )
                 results["export"] = download(f"{base}/support/file/export.csv", seeded["session"])
-            results["command"] = (
-                f"wrk -t1 -c{args.connections} -d{args.duration}s --latency -s page.lua URL"
-            )
+            results["command"] = f"wrk -t1 -cN -d{args.duration}s --latency -s page.lua URL"
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -291,9 +295,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| database | page | runs p95 ms | median p50 ms | median p95 ms | median p99 ms "
-        "| requests/s | non-200 | server CPU ms/page | load (1 min) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| database | connections | page | runs p95 ms | median p50 ms | median p95 ms "
+        "| median p99 ms | requests/s | errors | server CPU ms/page | load (1 min) |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for result in results:
         for page in result["pages"]:
@@ -301,12 +305,12 @@ def table(results: list[dict[str, Any]]) -> str:
             p95s = ", ".join(f"{r['p95_ms']:.0f}" for r in runs)
             loads = ", ".join(f"{r['load']:.1f}" for r in runs)
             lines.append(
-                f"| {result['backend']} | {page['label']} | {p95s} "
+                f"| {result['backend']} | {page['connections']} | {page['label']} | {p95s} "
                 f"| {statistics.median(r['p50_ms'] for r in runs):.0f} "
                 f"| **{statistics.median(r['p95_ms'] for r in runs):.0f}** "
                 f"| {statistics.median(r['p99_ms'] for r in runs):.0f} "
                 f"| {statistics.median(r['rps'] for r in runs):.1f} "
-                f"| {sum(r['non_2xx'] for r in runs)} "
+                f"| {page['errors']} "
                 f"| {page['server_cpu_ms']:.0f} "
                 f"| {loads} |"
             )
@@ -319,12 +323,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--duration", type=int, default=20, help="seconds per run (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per page (default 3)")
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[2, 8],
+        help="wrk connections, a comma-separated list (default 2,8: as many as the server's "
+        "workers, then four times more)",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_PG)
     parser.add_argument(
         "--postgres-reuse", action="store_true", help="empty --postgres-url instead of creating it"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
+    parser.add_argument("--seed-only", action="store_true", help="seed, keep the data, stop")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -335,6 +346,8 @@ def main() -> None:
             raise SystemExit("--postgres-url without --postgres-reuse must name livret_bench…")
     print(f"# load average before: {os.getloadavg()}", flush=True)
     results = [run_backend(b.strip(), args) for b in args.backends.split(",") if b.strip()]
+    if args.seed_only:
+        return
     if args.json:
         print(json.dumps({"machine": machine(), "results": results}, indent=2))
         return

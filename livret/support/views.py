@@ -429,7 +429,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = queue_requests(filters, request.user, customer_service=customer_service)
     pager = paginate(request, rows.values_list("pk", flat=True), _requests_count)
     # The page's rows only, with their events in one query (their clocks).
-    shown = page_rows(pager.page, rows.prefetch_related("events"))
+    shown = page_rows(pager.page)
     now, labels = timezone.now(), choice_labels()
     export = "customer-service-queue-export" if customer_service else "queue-export"
     context = {

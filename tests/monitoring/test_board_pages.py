@@ -37,6 +37,9 @@ def test_it_pages_the_board_and_its_refresh_keeps_page_and_filter(client, person
     client.force_login(personas.technician)
     first = client.get("/exploitation/surveillance/").content.decode()
     assert "4 alertes — page 1 / 2" in first
+    # one page: its heading, its filters and its live list once each
+    assert first.count("<h1>") == 1 and first.count('id="board"') == 1
+    assert first.count('id="board-rows"') == 1 and first.count("<html") == 1
     page = client.get("/exploitation/surveillance/?client=client-a&page=2").content.decode()
     assert "3 alertes — page 2 / 2" in page and "regle-2 on srv-a" in page
     assert "regle-0 on srv-a" not in page and "srv-b" not in page

@@ -52,7 +52,7 @@ def test_it_pages_the_recent_incidents_with_their_count(world) -> None:
     resolved_incidents(world, 3)
     browser = tech_browser(world)
     first = browser.get("/exploitation/incidents/").content.decode()
-    assert "3 incidents — page 1 / 2" in first
+    assert "3 incidents — page 1 / 2" in first and first.count("<h1>") == 1
     assert "Coupure n° 0" in first and "Coupure n° 2" not in first  # newest first
     second = browser.get("/exploitation/incidents/?page=2").content.decode()
     assert "page 2 / 2" in second and "Coupure n° 2" in second and "Coupure n° 0" not in second
@@ -86,7 +86,7 @@ def test_it_pages_past_maintenances_and_update_announcements(world) -> None:
         )
     browser = tech_browser(world)
     maintenances = browser.get("/exploitation/maintenances/").content.decode()
-    assert "3 maintenances — page 1 / 2" in maintenances
+    assert "3 maintenances — page 1 / 2" in maintenances and maintenances.count("<h1>") == 1
     updates = browser.get("/exploitation/mises-a-jour/?page=2").content.decode()
     assert "3 annonces — page 2 / 2" in updates and "2027.0" in updates and "2027.2" not in updates
 

@@ -12,20 +12,9 @@ import time_machine
 from livret.support import services
 from livret.web.export import as_text
 from tests.helpers.clock import at
-from tests.helpers.desk import NOW, file, login, make_desk
+from tests.helpers.desk import NOW, file, login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(personas):
-    return make_desk(personas)
-
-
-@pytest.fixture
-def small_pages(monkeypatch):
-    """Two rows a page, so that a few requests make several pages."""
-    monkeypatch.setattr("livret.web.pagination.PER_PAGE", 2)
 
 
 HEADER = [
@@ -186,3 +175,12 @@ def test_a_title_a_spreadsheet_would_run_is_exported_as_text(client, personas) -
 )
 def test_it_defuses_formulas_only(value, cell) -> None:
     assert as_text(value) == cell
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/demandes/export.csv", "/support/file/export.csv", "/support/service-client/export.csv"],
+)
+def test_an_anonymous_visitor_is_sent_to_the_login(client, desk, path) -> None:
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"].startswith("/connexion/")

@@ -14,20 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from livret.support import services
 from livret.support.models import Request, Team
 from tests.helpers.clock import at
-from tests.helpers.desk import NOW, file, login, make_desk
+from tests.helpers.desk import NOW, file, login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(personas):
-    return make_desk(personas)
-
-
-@pytest.fixture
-def small_pages(monkeypatch):
-    """Two rows a page, so that a few requests make several pages."""
-    monkeypatch.setattr("livret.web.pagination.PER_PAGE", 2)
 
 
 def shown(page: str, desk) -> set[str]:
@@ -85,6 +74,7 @@ def test_it_pages_the_queue_with_its_count_and_keeps_the_filters(
     login(client, personas.technician)
     first = client.get("/support/file/?client=client-a").content.decode()
     assert "5 demandes — page 1 / 3" in first
+    assert first.count("<h1>") == 1 and first.count('id="queue-rows"') == 1
     assert 'href="?client=client-a&amp;page=2"' in first and 'rel="prev"' not in first
     numbers = set()
     for page in (1, 2, 3):
