@@ -160,10 +160,32 @@ def history(rng: random.Random, start: datetime) -> tuple[str, list[tuple[str, d
     return "awaiting-validation", events
 
 
-def populate(n: int, seed: int = 2026) -> dict[str, float]:
-    """n open requests with hash-chained events, written with bulk_create."""
+def chained_events(request: Any, story: list[tuple[str, datetime, dict]]) -> list[Any]:
+    """The request's events (kind, instant, data) as hash-chained rows, not saved; the
+    request's head of chain is set (REQ-11)."""
     from livret.core.audit import GENESIS, event_hash
     from livret.support import services
+    from livret.support.models import RequestEvent
+
+    events, prev = [], GENESIS
+    for seq, (kind, at, data) in enumerate(story, start=1):
+        event = RequestEvent(
+            request=request,
+            seq=seq,
+            at=at,
+            kind=kind,
+            actor_label="Technicien (éditeur)" if seq > 1 else "Client",
+            data=data,
+            prev_hash=prev,
+        )
+        event.hash = prev = event_hash(prev, services.event_payload(event))
+        events.append(event)
+    request.last_event_hash = prev
+    return events
+
+
+def populate(n: int, seed: int = 2026) -> dict[str, float]:
+    """n open requests with hash-chained events, written with bulk_create."""
     from livret.support.models import Request, RequestEvent, SlaAlert
 
     rng = random.Random(seed)
@@ -198,20 +220,7 @@ def populate(n: int, seed: int = 2026) -> dict[str, float]:
             picked_up_at=story[1][1] if len(story) > 1 else None,
             event_count=len(story),
         )
-        prev = GENESIS
-        for seq, (kind, at, data) in enumerate(story, start=1):
-            event = RequestEvent(
-                request=request,
-                seq=seq,
-                at=at,
-                kind=kind,
-                actor_label="Technicien (éditeur)" if seq > 1 else "Client",
-                data=data,
-                prev_hash=prev,
-            )
-            event.hash = prev = event_hash(prev, services.event_payload(event))
-            events.append(event)
-        request.last_event_hash = prev
+        events += chained_events(request, story)
         requests.append(request)
         if pk % 7 == 0:
             alerts.append(

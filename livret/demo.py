@@ -126,6 +126,60 @@ def _load_data() -> None:
         Membership.objects.create(user=user, client=client, role=role)
 
 
+# Support teams (issue 12): (name, slug, offers). An empty list takes every other offer.
+TEAMS: tuple[tuple[str, str, list[str]], ...] = (
+    ("Support Quadra", "support-quadra", ["quadra-entreprise"]),
+    ("Support général", "support-general", []),
+)
+
+# Canned responses: (title, team slug or None for every team, body with its variables).
+CANNED: tuple[tuple[str, str | None, str], ...] = (
+    (
+        "Prise en charge",
+        None,
+        "Bonjour {nom},\n\nNous avons pris en charge votre demande {numero} pour {client}. "
+        "Nous revenons vers vous au plus tard le {echeance}.\n\nCordialement,",
+    ),
+    (
+        "Demande de capture d'écran",
+        "support-quadra",
+        "Bonjour {nom},\n\nPour avancer sur la demande {numero}, pouvez-vous nous envoyer une "
+        "capture d'écran du message d'erreur et l'enchaînement des menus utilisés ?\n\nMerci,",
+    ),
+    (
+        "Correctif disponible",
+        "support-general",
+        "Bonjour {nom},\n\nUn correctif pour la demande {numero} est disponible. Merci de nous "
+        "dire s'il règle le problème chez {client}.\n\nCordialement,",
+    ),
+)
+
+
+def _load_desk() -> None:
+    """The teams (lead: the demo lead; member: the technician) and canned responses, once;
+    demo requests filed before the teams existed are routed to theirs."""
+    from livret.support import services
+    from livret.support.models import CannedResponse, Request, Team
+
+    users = get_user_model()
+    lead = users.objects.get(username="admin")
+    tech = users.objects.get(username="technicien")
+    for name, slug, offers in TEAMS:
+        team, created = Team.objects.get_or_create(
+            slug=slug, defaults={"name": name, "offers": offers, "lead": lead}
+        )
+        if created:
+            team.members.add(tech)
+    for title, team_slug, body in CANNED:
+        owner = Team.objects.filter(slug=team_slug).first() if team_slug else None
+        CannedResponse.objects.get_or_create(title=title, defaults={"team": owner, "body": body})
+    unrouted = Request.objects.filter(team__isnull=True).exclude(events__kind="team-set")
+    for request in unrouted.select_related("contract__offer_version"):
+        found = services.team_for(request.contract.offer_version.offer_id)
+        if found is not None and request.is_open:
+            services.set_team(request, found, lead)
+
+
 def _load_requests() -> None:
     """A few requests in different states, placed relative to now, so clocks are running."""
     from livret.support import services
@@ -201,6 +255,7 @@ def load_demo() -> list[str]:
     """Migrate, import presets and demo data (idempotent); return the lines to print."""
     call_command("migrate", interactive=False, verbosity=0)
     _load_data()
+    _load_desk()
     _load_requests()
     extra = [*load_status_demo(), *load_monitoring_demo()]
     lines = [

@@ -23,7 +23,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -57,6 +57,7 @@ from livret.monitoring.models import (
 from livret.tenants.access import Person, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.errors import add_service_error, run_action
+from livret.web.pagination import paginate
 
 IMPACT_ORDER = Case(
     When(impact="major-extended", then=Value(0)),
@@ -102,8 +103,8 @@ def _timer(alert: MonitoringAlert, now: datetime) -> tuple[str, str]:
     return gettext("Diagnostic niveau 1 : %(n)d min restantes") % {"n": left}, "warn"
 
 
-def board_rows(filters: dict[str, str], now: datetime) -> list[AlertRow]:
-    """Open alerts, most severe first then oldest; or the last resolved ones."""
+def board_alerts(filters: dict[str, str]) -> Any:
+    """Open alerts, most severe first then oldest; or the resolved ones, latest first."""
     alerts = MonitoringAlert.objects.select_related("server__site__client", "request")
     if filters.get("client"):
         # Not a slug (e.g. a NUL byte, which PostgreSQL refuses): no client has it.
@@ -111,33 +112,44 @@ def board_rows(filters: dict[str, str], now: datetime) -> list[AlertRow]:
             alerts = alerts.none()
         alerts = alerts.filter(server__site__client__slug=filters["client"])
     if filters.get("vue") == "resolues":
-        alerts = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at")
+        alerts = alerts.filter(resolved_at__isnull=False).order_by("-resolved_at", "-pk")
     else:
         alerts = alerts.filter(resolved_at__isnull=True).order_by(IMPACT_ORDER, "firing_at", "pk")
     todo = PhoneCallTask.objects.filter(done_at__isnull=True).order_by("created_at")
-    alerts = alerts.prefetch_related(Prefetch("calls", queryset=todo, to_attr="calls_to_do"))
+    return alerts.prefetch_related(Prefetch("calls", queryset=todo, to_attr="calls_to_do"))
+
+
+def board_rows(alerts: Any, now: datetime) -> list[AlertRow]:
+    """The board's rows for these alerts (one page of them)."""
     rows = []
-    for alert in alerts[:200]:
+    for alert in alerts:
         timer, css = _timer(alert, now)
         rows.append(AlertRow(alert, list(alert.calls_to_do), timer, css))
     return rows
 
 
+def _alerts_count(count: int) -> str:
+    return ngettext("%(count)s alerte", "%(count)s alertes", count)
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    """MON-3: the technicians' alert board, refreshed every 30 seconds."""
+    """MON-3: the technicians' alert board, page by page, refreshed every 30 seconds (the
+    refresh asks for the same address: same page, same filters)."""
     require_vendor_page(request.user)
     filters = {k: request.GET.get(k, "") for k in ("client", "vue")}
     now = timezone.now()
+    pager = paginate(request, board_alerts(filters), _alerts_count)
     context = {
-        "rows": board_rows(filters, now),
+        "rows": board_rows(pager.page, now),
+        "pager": pager,
         "filters": filters,
         "clients": Client.objects.filter(sites__isnull=False).distinct().order_by("name"),
         "impact_form": AlertImpactForm(),
         "now": now,
     }
     if request.headers.get("HX-Request"):
-        return render(request, "monitoring/_board_rows.html", context)
+        return render(request, "monitoring/_board_list.html", context)
     return render(request, "monitoring/board.html", context)
 
 

@@ -19,7 +19,7 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from livret.core.maintenance import maintenance_windows
@@ -53,8 +53,25 @@ from livret.tenants.access import is_vendor, require_vendor_page
 from livret.tenants.models import Contract
 from livret.web.charts import bar_chart
 from livret.web.errors import add_service_error, run_action
+from livret.web.pagination import paginate
 
 WINDOW_DAYS = 7  # how far ahead the planning page lists the windows
+
+
+def _incidents(count: int) -> str:
+    return ngettext("%(count)s incident", "%(count)s incidents", count)
+
+
+def _changes(count: int) -> str:
+    return ngettext("%(count)s changement d'état", "%(count)s changements d'état", count)
+
+
+def _maintenances(count: int) -> str:
+    return ngettext("%(count)s maintenance", "%(count)s maintenances", count)
+
+
+def _announcements(count: int) -> str:
+    return ngettext("%(count)s annonce", "%(count)s annonces", count)
 
 
 def _picked(request: HttpRequest, ids: list[str]) -> list[Service]:
@@ -128,10 +145,20 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "service": service,
         "probes": service.probes.order_by("pk"),
-        "changes": ProbeStateChange.objects.filter(probe__service=service)
-        .select_related("probe")
-        .order_by("-at")[:30],
-        "incidents": service.incidents.order_by("-started_at")[:20],
+        "changes": paginate(
+            request,
+            ProbeStateChange.objects.filter(probe__service=service)
+            .select_related("probe")
+            .order_by("-at", "-pk"),
+            _changes,
+            param="changements",
+        ),
+        "incidents": paginate(
+            request,
+            service.incidents.order_by("-started_at", "-pk"),
+            _incidents,
+            param="incidents",
+        ),
         "form": form,
     }
     return render(request, "status/service_detail.html", context)
@@ -160,8 +187,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     recent = incidents.filter(ended_at__isnull=False).exclude(status=IncidentStatus.DRAFT)
     context = {
         "ongoing": ongoing,
-        "to_review": to_review.order_by("-started_at")[:50],
-        "recent": recent.order_by("-started_at")[:50],
+        "to_review": paginate(
+            request, to_review.order_by("-started_at", "-pk"), _incidents, param="brouillons"
+        ),
+        "recent": paginate(request, recent.order_by("-started_at", "-pk"), _incidents),
     }
     return render(request, "status/incident_list.html", context)
 
@@ -287,7 +316,9 @@ def maintenance_list(request: HttpRequest) -> HttpResponse:
     current = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
     context = {
         "upcoming": rows.filter(status__in=current).order_by("starts_at"),
-        "past": rows.exclude(status__in=current).order_by("-starts_at")[:50],
+        "past": paginate(
+            request, rows.exclude(status__in=current).order_by("-starts_at", "-pk"), _maintenances
+        ),
     }
     return render(request, "status/maintenance_list.html", context)
 
@@ -420,8 +451,11 @@ def update_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, gettext("Mise à jour annoncée aux clients de l'offre."))
             return redirect("status-update", pk=created.pk)
-    rows = UpdateAnnouncement.objects.prefetch_related("agreed_dates")[:100]
-    return render(request, "status/update_list.html", {"form": form, "rows": rows})
+    rows = UpdateAnnouncement.objects.prefetch_related("agreed_dates").order_by(
+        "-planned_for", "-pk"
+    )
+    context = {"form": form, "pager": paginate(request, rows, _announcements)}
+    return render(request, "status/update_list.html", context)
 
 
 def _agreeable(announcement: UpdateAnnouncement) -> list[Contract]:

@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from livret.support.models import Criticity, Kind, Priority
+from livret.support.models import Criticity, Kind, Priority, Team
+from livret.support.services import person_name
+from livret.tenants.access import vendor_staff
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -128,4 +130,33 @@ class PhoneRequestForm(forms.Form):
     title = forms.CharField(label=_("Objet"), max_length=200)
     description = forms.CharField(
         label=_("Résumé de l'appel"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    """A vendor staff member, shown by full name (never by login)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_name(obj)
+
+
+class AssignForm(forms.Form):
+    """Who works the request: a technician of the vendor, or nobody (back to the team)."""
+
+    assignee = StaffChoiceField(
+        label=_("Technicien"),
+        queryset=vendor_staff(),
+        required=False,
+        empty_label=_("— personne —"),
+    )
+
+
+class TeamForm(forms.Form):
+    """The team the request belongs to (set at filing from its offer)."""
+
+    team = forms.ModelChoiceField(
+        label=_("Équipe"),
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        empty_label=_("— aucune —"),
     )

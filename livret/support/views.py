@@ -14,11 +14,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -26,28 +27,36 @@ from livret.errors import ServiceError
 from livret.support import access, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
+    AssignForm,
     NewRequestForm,
     PhoneRequestForm,
     ProposalForm,
     QualifyForm,
     RemoteSessionForm,
+    TeamForm,
     TextForm,
 )
-from livret.support.models import (
-    OPEN_STATES,
-    Attachment,
-    Kind,
-    Request,
-    RequestEvent,
-    State,
-    queue_order,
+from livret.support.lists import (
+    CLIENT_FILTERS,
+    CUSTOMER_SERVICE_FILTERS,
+    EXPORT_COLUMNS,
+    QUEUE_FILTERS,
+    choice_labels,
+    client_requests,
+    export_rows,
+    page_rows,
+    queue_requests,
+    read_filters,
 )
+from livret.support.models import Attachment, Kind, Request, RequestEvent, State, Team
 from livret.support.reports import compliance_report
 from livret.support.services import NewRequest
 from livret.tenants.access import Person, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
 from livret.web.errors import add_service_error, run_action
+from livret.web.export import csv_response
+from livret.web.pagination import paginate, query_without_page
 
 CLOCK_LABELS = {
     "pickup": _("Prise en charge"),
@@ -122,16 +131,36 @@ def clocks_of(
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    """My requests (or my organisation's, for its administrators)."""
+    """My requests (or my organisation's, for its administrators), page by page."""
     if is_vendor(request.user):
         return redirect("queue")
-    rows = access.visible_requests(request.user).order_by("-registered_at")
-    state = request.GET.get("etat", "ouvertes")
-    if state == "ouvertes":
-        rows = rows.filter(state__in=OPEN_STATES)
-    elif state == "closes":
-        rows = rows.exclude(state__in=OPEN_STATES)
-    return render(request, "support/request_list.html", {"rows": rows[:200], "state": state})
+    filters = read_filters(request.GET, CLIENT_FILTERS)
+    pager = paginate(request, client_requests(filters, request.user), _requests_count)
+    context = {
+        "pager": pager,
+        "state": filters["etat"],
+        "export_url": reverse("request-list-export") + query_without_page(request),
+    }
+    return render(request, "support/request_list.html", context)
+
+
+@login_required
+def request_list_export(request: HttpRequest) -> HttpResponse:
+    """The client's filtered list as CSV, every page (vendor staff: the queue's export)."""
+    if is_vendor(request.user):
+        return redirect("queue-export")
+    rows = client_requests(read_filters(request.GET, CLIENT_FILTERS), request.user)
+    return _csv(rows)
+
+
+def _requests_count(count: int) -> str:
+    return ngettext("%(count)s demande", "%(count)s demandes", count)
+
+
+def _csv(rows: Any) -> HttpResponse:
+    day = timezone.localdate()
+    header = [str(column) for column in EXPORT_COLUMNS]
+    return csv_response(f"demandes-{day:%Y-%m-%d}.csv", header, export_rows(rows))
 
 
 @login_required
@@ -197,6 +226,9 @@ def request_detail(request: HttpRequest, number: str) -> HttpResponse:
         "proposal_form": ProposalForm(),
         "State": State,
     }
+    if vendor:  # who works the request: the "attribuer" and "equipe" actions
+        context["assign_form"] = AssignForm(initial={"assignee": item.assignee_id or ""})
+        context["team_form"] = TeamForm(initial={"team": item.team_id or ""})
     if request.headers.get("HX-Request"):
         return render(request, "support/_clocks.html", context)
     return render(request, "support/request_detail.html", context)
@@ -261,11 +293,21 @@ def request_action(request: HttpRequest, number: str, action: str) -> HttpRespon
             _("Priorité modifiée."),
         ),
         "piece-jointe": (lambda: _attach(item, user, request), _("Pièce jointe ajoutée.")),
+        "attribuer": (lambda: _assign(item, user, request), _("Attribution enregistrée.")),
+        "m-attribuer": (
+            lambda: services.take(item, user),
+            _("Demande attribuée : vous en êtes le technicien."),
+        ),
+        "equipe": (lambda: _set_team(item, user, request), _("Équipe enregistrée.")),
     }
     if action not in actions:
         raise Http404()
     run, ok = actions[action]
-    return run_action(request, run, ok, "request-detail", number=number)
+    response = run_action(request, run, ok, "request-detail", number=number)
+    back = request.POST.get("next", "")  # a button of the queue goes back to the same page
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return response
 
 
 def _qualify(item: Request, user: Person, request: HttpRequest) -> Any:
@@ -289,6 +331,25 @@ def _proposal(item: Request, user: Person, request: HttpRequest) -> Any:
     if not form.is_valid():
         raise ServiceError("invalid", "proposition incomplète", field="description")
     return services.propose_billable(item, user, **form.cleaned_data)
+
+
+def _assign(item: Request, user: Person, request: HttpRequest) -> Any:
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError(
+            "invalid", "choisissez un technicien de la liste (ou personne)", field="assignee"
+        )
+    chosen = form.cleaned_data["assignee"]
+    if chosen is None:
+        return services.unassign(item, user)
+    return services.assign(item, chosen, user)
+
+
+def _set_team(item: Request, user: Person, request: HttpRequest) -> Any:
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        raise ServiceError("invalid", "choisissez une équipe de la liste (ou aucune)", field="team")
+    return services.set_team(item, form.cleaned_data["team"], user)
 
 
 def _attach(item: Request, user: Person, request: HttpRequest) -> Any:
@@ -353,56 +414,57 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- back office
 
 
-def queue_rows(filters: dict[str, str], user: Person, customer_service: bool = False) -> Any:
-    """REQ-9: priority lines first (first come, first served), then the nearest deadline."""
-    rows = Request.objects.filter(state__in=OPEN_STATES).select_related(
-        "client", "contract", "assignee"
-    )
-    if customer_service:
-        rows = rows.filter(kind=Kind.CUSTOMER_SERVICE)
-    else:
-        rows = rows.exclude(kind=Kind.CUSTOMER_SERVICE)
-    now = timezone.now()
-    if filters.get("client"):
-        rows = rows.filter(client__slug=filters["client"])
-    if filters.get("kind"):
-        rows = rows.filter(kind=filters["kind"])
-    if filters.get("criticity"):
-        rows = rows.filter(criticity=filters["criticity"])
-    if filters.get("vue") == "mes":
-        rows = rows.filter(assignee=user)
-    elif filters.get("vue") == "depasses":
-        rows = rows.filter(next_deadline_at__lt=now)
-    elif filters.get("vue") == "a-risque":
-        rows = rows.filter(
-            Q(next_alert_at__lte=now) | Q(next_deadline_at__lt=now + timedelta(hours=2))
-        )
-    return queue_order(rows).prefetch_related("events")  # one query for every row's clocks
+def _queue_filters(request: HttpRequest) -> tuple[bool, dict[str, str]]:
+    customer_service = request.resolver_match.url_name.startswith("customer-service")
+    defaults = CUSTOMER_SERVICE_FILTERS if customer_service else QUEUE_FILTERS
+    return customer_service, read_filters(request.GET, defaults)
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """The technician queue, refreshed live (htmx polling)."""
+    """The technician queue, page by page, refreshed live (htmx polling keeps the page and
+    the filters: it asks for the same address)."""
     require_vendor_page(request.user)
-    customer_service = request.resolver_match.url_name == "customer-service-queue"
-    filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue")}
-    now = timezone.now()
-    rows = [
-        {"item": r, "clocks": clocks_of(r, now)}
-        for r in queue_rows(filters, request.user, customer_service)[:200]
-    ]
+    customer_service, filters = _queue_filters(request)
+    rows = queue_requests(filters, request.user, customer_service=customer_service)
+    pager = paginate(request, rows.values_list("pk", flat=True), _requests_count)
+    # The page's rows only, with their events in one query (their clocks).
+    shown = page_rows(pager.page)
+    now, labels = timezone.now(), choice_labels()
+    export = "customer-service-queue-export" if customer_service else "queue-export"
     context = {
-        "rows": rows,
+        "rows": [
+            {
+                "item": r,
+                "clocks": clocks_of(r, now),
+                "kind": labels["kind"][r.kind],
+                "state": labels["state"][r.state],
+                "priority": labels["priority"][r.priority],
+            }
+            for r in shown
+        ],
+        "detail_prefix": reverse("request-list"),  # + number: one reverse() for all rows
+        "pager": pager,
         "filters": filters,
         "clients": Client.objects.order_by("name"),
+        "teams": Team.objects.order_by("name"),
         "kinds": Kind.choices,
         "customer_service": customer_service,
+        "export_url": reverse(export) + query_without_page(request),
         "now": now,
     }
     template = (
-        "support/_queue_rows.html" if request.headers.get("HX-Request") else "support/queue.html"
+        "support/_queue_list.html" if request.headers.get("HX-Request") else "support/queue.html"
     )
     return render(request, template, context)
+
+
+@login_required
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue's filtered rows as CSV, every page, in the queue's order."""
+    require_vendor_page(request.user)
+    customer_service, filters = _queue_filters(request)
+    return _csv(queue_requests(filters, request.user, customer_service=customer_service))
 
 
 @login_required

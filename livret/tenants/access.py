@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from livret.errors import NotAllowed
@@ -47,3 +48,11 @@ def require_vendor_page(user: Person | None) -> None:
     """Back-office pages exist only for vendor staff: anyone else gets a 404 (reveals nothing)."""
     if not is_vendor(user):
         raise Http404()
+
+
+def vendor_staff() -> QuerySet[User]:
+    """Active vendor staff (a vendor role, or a superuser), by name: who may work a request."""
+    vendor = Q(is_superuser=True) | Q(membership__isnull=False, membership__client__isnull=True)
+    return User.objects.filter(vendor, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )

@@ -250,7 +250,8 @@ def test_it_orders_the_queue_and_refreshes_its_rows(client, personas, request_a)
     page = client.get("/support/file/").content.decode()
     assert request_a.number in page and 'hx-trigger="every 30s"' in page
     rows = client.get("/support/file/", headers={"HX-Request": "true"}).content.decode()
-    assert request_a.number in rows and "<table" not in rows
+    assert request_a.number in rows and "1 demande — page 1 / 1" in rows
+    assert "<html" not in rows and '<form method="get"' not in rows  # the list, not the page
 
 
 def test_it_records_a_phone_call_and_refuses_it_without_portal_request_for_quadra(

@@ -8,11 +8,21 @@ worker sends them). Views, the API, the mail gate and the CLI all call these fun
 
 - ``filing``: filing a request (portal, API, e-mail, phone) and storing attachments;
 - ``lifecycle``: the vendor's and the client's transitions;
+- ``assignment``: the team (routed by offer at filing) and the technician of a request;
 - ``comments``: messages and informative events;
 - ``clocks``: SLA policies, stored deadlines and the alerts the worker sends;
 - ``trail``: the steps they all share (who may act, lock, audit trail, mail queue).
 """
 
+from livret.support.services.assignment import (
+    assign,
+    person_name,
+    set_team,
+    staff_to_tell,
+    take,
+    team_for,
+    unassign,
+)
 from livret.support.services.clocks import (
     has_sla,
     policy,
@@ -54,6 +64,7 @@ __all__ = [
     "NewRequest",
     "add_attachment",
     "ask_client",
+    "assign",
     "attachment_path",
     "book_remote_assistance",
     "cancel",
@@ -69,6 +80,7 @@ __all__ = [
     "max_attachment_bytes",
     "next_slot",
     "note",
+    "person_name",
     "policy",
     "propose_billable",
     "qualify",
@@ -78,8 +90,13 @@ __all__ = [
     "reopen",
     "send_due_alerts",
     "set_priority",
+    "set_team",
     "sla_state",
+    "staff_to_tell",
     "support_calendar",
+    "take",
     "take_in_charge",
+    "team_for",
+    "unassign",
     "validate",
 ]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from livret.core.filetypes import sniff_content_type
 from livret.errors import NotAllowed, ServiceError
 from livret.support.models import Attachment, Kind, Request, RequestEvent
+from livret.support.services.assignment import team_event, team_for
 from livret.support.services.clocks import policy, recompute, save_with_deadlines
 from livret.support.services.staff import notify_new_request
 from livret.support.services.trail import locked, mail_about, record_event, require_client_of
@@ -94,7 +95,8 @@ def file_request(
     filer_email: str = "",
     attachments: Sequence[tuple[str, bytes]] = (),
 ) -> Request:
-    """REQ-1: register a request, acknowledge it by mail, start its clocks.
+    """REQ-1: register a request, acknowledge it by mail, start its clocks, route it to the
+    team that takes its offer (:func:`team_for`).
 
     REQ-2: ``attachments`` (file name, bytes) are stored with it in the same transaction, all
     or nothing: every file is checked first, and a refused one files nothing.
@@ -115,6 +117,7 @@ def file_request(
     formula = contract.offer_version.offer.formulas[contract.formula]
     issues = eligibility_issues(contract)
     policy(contract)  # warm the per-process cache outside the lock
+    team = team_for(contract.offer_version.offer_id)
     with transaction.atomic():
         request = Request.objects.create(
             client_id=contract.client_id,
@@ -133,6 +136,7 @@ def file_request(
             eligibility_issues=issues,
             billable=new.kind == Kind.OUT_OF_SCOPE,
             registered_at=at,
+            team=team,
         )
         request.number = f"DEM-{at.year}-{request.pk:06d}"
         events = [
@@ -144,6 +148,8 @@ def file_request(
                 {"priority": new.priority, "kind": new.kind, "channel": channel},
             )
         ]
+        if team is not None:
+            events.append(team_event(request, team, None, at))
         if issues:
             events.append(
                 record_event(request, "eligibility-flagged", None, at, {"issues": issues})

@@ -27,6 +27,9 @@ EVENT_LABELS = {
     "billable-proposal": _("Proposition de prestation payante"),
     "sla-warning": _("Alerte : 75 % du délai consommé"),
     "sla-breach": _("Alerte : délai dépassé"),
+    "team-set": _("Équipe choisie"),
+    "assigned": _("Demande attribuée"),
+    "unassigned": _("Attribution retirée"),
 }
 
 

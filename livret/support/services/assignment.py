@@ -1,0 +1,154 @@
+"""Who works a request: its team (routed by offer at filing) and its technician (issue 12).
+
+Routing and assignment are internal to the vendor: their audit events are hidden from the
+client (REQ-11 keeps them in the chain all the same) and they never touch the SLA clocks
+(REQ-4..7), so the request is saved without recomputing its deadlines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from livret.errors import ServiceError, WrongState
+from livret.support.models import Request, RequestEvent, Team
+from livret.support.services.trail import locked, record_event
+from livret.tenants.access import is_vendor, require_vendor, vendor_staff
+from livret.tenants.models import Role
+
+# What an assignment changes on the row: never a deadline.
+_ASSIGNMENT_FIELDS = ["assignee", "team", "event_count", "last_event_hash"]
+
+
+def team_for(offer_id: str) -> Team | None:
+    """The team that takes requests on ``offer_id``: the first (by name) whose offers list
+    names it, else the first with an empty list (it takes everything else), else none."""
+    teams = list(Team.objects.order_by("name").only("pk", "name", "slug", "offers"))
+    for team in teams:
+        if isinstance(team.offers, list) and offer_id in team.offers:
+            return team
+    return next((team for team in teams if not team.offers), None)
+
+
+def person_name(user: User | None) -> str:
+    """A person as a page names them: the full name, the login only if there is none."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def team_event(
+    request: Request, team: Team | None, actor: User | None, at: datetime
+) -> RequestEvent:
+    """Record the request's (new) team in its trail, for the vendor only."""
+    data = {"team": team.slug if team else None, "name": team.name if team else ""}
+    return record_event(request, "team-set", actor, at, data, visible_to_client=False)
+
+
+def _require_staff(assignee: User | None) -> None:
+    if assignee is None or not is_vendor(assignee):
+        raise ServiceError(
+            "invalid",
+            "le technicien choisi doit être un membre actif du personnel de l'éditeur",
+            field="assignee",
+        )
+
+
+def _open(request: Request) -> Request:
+    """The request locked for the change; a closed or cancelled one is not worked any more."""
+    request = locked(request)
+    if not request.is_open:
+        raise WrongState(
+            "wrong-state", "impossible de changer l'attribution : la demande est close"
+        )
+    return request
+
+
+@transaction.atomic
+def assign(request: Request, assignee: User, by: User, *, at: datetime | None = None) -> Request:
+    """Give the request to a technician (vendor staff, active); the same one again is a no-op."""
+    require_vendor(by)
+    _require_staff(assignee)
+    at = at or timezone.now()
+    request = _open(request)
+    if request.assignee_id == assignee.pk:
+        return request
+    previous = request.assignee
+    request.assignee = assignee
+    data = {
+        "assignee": person_name(assignee),
+        "assignee_id": assignee.pk,
+        "previous": person_name(previous) or None,
+    }
+    record_event(request, "assigned", by, at, data, visible_to_client=False)
+    request.save(update_fields=_ASSIGNMENT_FIELDS)
+    return request
+
+
+def take(request: Request, technician: User, *, at: datetime | None = None) -> Request:
+    """A technician assigns the request to themselves (from a colleague too)."""
+    return assign(request, technician, technician, at=at)
+
+
+@transaction.atomic
+def unassign(request: Request, by: User, *, at: datetime | None = None) -> Request:
+    """Nobody works the request any more: it goes back to its team (no-op if unassigned)."""
+    require_vendor(by)
+    at = at or timezone.now()
+    request = _open(request)
+    if request.assignee_id is None:
+        return request
+    previous = request.assignee
+    request.assignee = None
+    data = {"previous": person_name(previous)}
+    record_event(request, "unassigned", by, at, data, visible_to_client=False)
+    request.save(update_fields=_ASSIGNMENT_FIELDS)
+    return request
+
+
+@transaction.atomic
+def set_team(
+    request: Request, team: Team | None, by: User, *, at: datetime | None = None
+) -> Request:
+    """Move the request to another team (None: to no team); the same team again is a no-op."""
+    require_vendor(by)
+    if team is not None and not isinstance(team, Team):
+        raise ServiceError("invalid", "équipe inconnue", field="team")
+    at = at or timezone.now()
+    request = _open(request)
+    if request.team_id == (team.pk if team else None):
+        return request
+    request.team = team
+    team_event(request, team, by, at)
+    request.save(update_fields=_ASSIGNMENT_FIELDS)
+    return request
+
+
+def staff_to_tell(request: Request, actor: User | None = None) -> list[User]:
+    """The vendor staff to tell about the request: its technician, or every member of its team
+    when nobody is assigned; and the team's lead (the vendor's leads when it has no team).
+
+    Active vendor staff only, each once, in that order, without ``actor`` (who knows already).
+    """
+    people: list[User] = []
+    team = request.team
+    if request.assignee is not None:
+        people.append(request.assignee)
+    elif team is not None:
+        people += list(team.members.order_by("first_name", "last_name", "username"))
+    if team is not None:
+        people += [team.lead] if team.lead is not None else []
+    else:
+        people += list(vendor_staff().filter(membership__role=Role.LEAD))
+    staff = vendor_staff().filter(pk__in=[p.pk for p in people])
+    eligible = set(staff.values_list("pk", flat=True))
+    seen: set[int] = set()
+    out = []
+    for person in people:
+        if person.pk in eligible and person.pk not in seen and person != actor:
+            seen.add(person.pk)
+            out.append(person)
+    return out
