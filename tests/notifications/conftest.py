@@ -70,10 +70,12 @@ def desk(personas) -> Desk:  # type: ignore[no-untyped-def]
     gone = staff("gone", Role.TECHNICIAN, "Jean", "Parti", is_active=False)
     lead = staff("lead", Role.LEAD, "Hélène", "Roux")
     lead_2 = staff("lead-2", Role.LEAD, "Marc", "Petit")
-    team = Team.objects.create(
-        name="Quadra", slug="quadra", offers=["quadra-entreprise"], lead=lead
-    )
+    # Teams on an offer no contract here has: routing at filing leaves requests without a
+    # team, and each test puts its request on the team it is about.
+    team = Team.objects.create(name="Quadra", slug="quadra", offers=["hors-desk"], lead=lead)
     team.members.set([tech, tech_b, gone])
-    leaderless = Team.objects.create(name="Sans responsable", slug="sans-responsable")
+    leaderless = Team.objects.create(
+        name="Sans responsable", slug="sans-responsable", offers=["hors-desk"]
+    )
     leaderless.members.set([tech_b])
     return Desk(personas, tech, tech_b, gone, lead, lead_2, team, leaderless)

@@ -63,7 +63,7 @@ def _is_lead(user: User) -> bool:
     return member is not None and member.role == Role.LEAD
 
 
-def person(user: User | None) -> str:
+def person_name(user: User | None) -> str:
     """A person as staff read them: their full name, else their address (a login is no name
     to show; it is the last resort of a person with neither)."""
     if user is None:
@@ -120,7 +120,7 @@ def notify_client_reply(request: Request, author: User, text: str, at: datetime)
         request,
         "client-reply",
         f"Nouveau message du client : {request.title}",
-        f"{person(author)} ({request.client.name}) a écrit sur la demande {request.number} :\n"
+        f"{person_name(author)} ({request.client.name}) a écrit sur la demande {request.number} :\n"
         f"« {excerpt(text)} »",
         actor=author,
         at=at,
@@ -132,13 +132,13 @@ def notify_assigned(
 ) -> None:
     """``request`` now belongs to ``assignee``: they are told unless they took it themselves,
     and so is the lead (unless the lead assigned it). Call it once ``request.assignee`` is set."""
-    by_whom = f" par {person(by)}" if by is not None and by.pk != assignee.pk else ""
+    by_whom = f" par {person_name(by)}" if by is not None and by.pk != assignee.pk else ""
     tell_staff(
         request,
         "assigned",
-        f"Attribuée à {person(assignee)} : {request.title}",
+        f"Attribuée à {person_name(assignee)} : {request.title}",
         f"La demande {request.number} « {request.title} » ({request.client.name}) est "
-        f"attribuée à {person(assignee)}{by_whom}.",
+        f"attribuée à {person_name(assignee)}{by_whom}.",
         actor=by,
         at=at,
     )
