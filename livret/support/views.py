@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.errors import ServiceError
-from livret.support import access, services
+from livret.support import access, composer, request_page, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
     NewRequestForm,
@@ -31,7 +31,6 @@ from livret.support.forms import (
     ProposalForm,
     QualifyForm,
     RemoteSessionForm,
-    TextForm,
 )
 from livret.support.models import (
     OPEN_STATES,
@@ -172,34 +171,48 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "support/request_new.html", {"form": form})
 
 
+def _request_page(
+    request: HttpRequest, item: Request, *, status: int = 200, **composer: Any
+) -> HttpResponse:
+    """The request page (issue 12): thread and composer, side pane, clocks; ``composer`` keeps
+    a refused submit's text, action and message."""
+    vendor = is_vendor(request.user)
+    events = request_page.history(item)  # one query: the clocks, the thread and the trail
+    now = timezone.now()
+    clocks = clocks_of(item, now, events)
+    if request.headers.get("HX-Request"):
+        context = {"item": item, "clocks": clocks, "now": now}
+        context["zone"] = request_page.deadline_zone(item)
+        return render(request, "support/_clocks.html", context)
+    context = request_page.page_context(item, request.user, vendor, now, events)
+    context.update(clocks=clocks, composer=composer)
+    return render(request, "support/request_detail.html", context, status=status)
+
+
 @login_required
 def request_detail(request: HttpRequest, number: str) -> HttpResponse:
-    """A request with its clocks, audit trail, messages and the actions its state allows."""
+    """A request: its conversation, the composer of the reader's side, clocks and facts."""
+    return _request_page(request, access.access_request(request.user, number))
+
+
+@login_required
+@require_POST
+def request_compose(request: HttpRequest, number: str) -> HttpResponse:
+    """The one composer: a text, maybe files, and (vendor) the action picked. A refusal shows
+    the page again with the text kept and the service's message."""
     item = access.access_request(request.user, number)
-    vendor = is_vendor(request.user)
-    history = list(item.events.order_by("seq"))  # one query: the clocks and the trail
-    events = history if vendor else [e for e in history if e.visible_to_client]
-    comments = item.comments.select_related("author").order_by("created_at")
-    if not vendor:
-        comments = comments.filter(internal=False)
-    now = timezone.now()
-    context = {
-        "item": item,
-        "vendor": vendor,
-        "clocks": clocks_of(item, now, history),
-        "events": events,
-        "comments": comments,
-        "attachments": item.attachments.all(),
-        "sessions": item.sessions.all(),
-        "text_form": TextForm(),
-        "qualify_form": QualifyForm(initial={"criticity": item.criticity}),
-        "remote_form": RemoteSessionForm(),
-        "proposal_form": ProposalForm(),
-        "State": State,
-    }
-    if request.headers.get("HX-Request"):
-        return render(request, "support/_clocks.html", context)
-    return render(request, "support/request_detail.html", context)
+    text = request.POST.get("text", "")
+    action = request.POST.get("action", "message")
+    files = [(f.name, f.read()) for f in request.FILES.getlist("files")]
+    try:
+        done = composer.submit(item, request.user, text, files, action=action)
+    except ServiceError as error:
+        item.refresh_from_db()
+        return _request_page(
+            request, item, status=error.status, text=text, action=action, error=error.message
+        )
+    messages.success(request, done)
+    return redirect("request-detail", number=number)
 
 
 def _text(request: HttpRequest) -> str:

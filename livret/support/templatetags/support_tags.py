@@ -1,7 +1,13 @@
 """Template filters of the support pages."""
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from livret.core.deadline_text import say_deadline
+from livret.support.thread import person_name
 
 register = template.Library()
 
@@ -34,3 +40,20 @@ EVENT_LABELS = {
 def event_label(kind: str) -> str:
     """The French label of an audit-trail event kind."""
     return str(EVENT_LABELS.get(kind, kind))
+
+
+@register.simple_tag(takes_context=True)
+def deadline(context: template.Context, due: datetime | None) -> str:
+    """A deadline as a person says it ("fin de journée le jeudi 10/12"), in the zone and on
+    the day of the page's ``zone`` and ``now`` (issue 12; the API keeps the instant)."""
+    if due is None:
+        return ""
+    now = context.get("now") or timezone.now()
+    zone = context.get("zone") or timezone.get_current_timezone()
+    return say_deadline(due, now.astimezone(zone))
+
+
+@register.filter
+def person(user: object, organisation: str = "") -> str:
+    """A person's full name, never the login (``livret.support.thread.person_name``)."""
+    return person_name(user, organisation)
