@@ -3,15 +3,17 @@ the side pane (state, client and contract, people, attachments).
 
 A constant number of queries whatever the thread's length: the events with their actors, the
 comments, the attachments, the proposal, the offer version and the canned responses, once each
-(``tests/support/test_request_page.py`` counts them).
+(``tests/support/test_request_page.py`` counts them). The trail's hashes are not read, and the
+actors are read once each rather than joined to every event.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -23,16 +25,33 @@ from livret.support.models import (
     Comment,
     Priority,
     Request,
-    RequestEvent,
     State,
 )
-from livret.support.thread import build_thread, person_name
+from livret.support.thread import TrailEvent, build_thread, person_name
 
 
-def history(item: Request) -> list[RequestEvent]:
-    """The whole trail with each actor and membership, in one query (clocks and thread)."""
-    events: QuerySet[RequestEvent] = item.events.select_related("actor__membership")
-    return list(events.order_by("seq"))
+def history(item: Request) -> list[TrailEvent]:
+    """The whole trail, in one query (the clocks and the thread read it)."""
+    rows = item.events.order_by("seq").values_list(*TrailEvent.__slots__)
+    return [TrailEvent(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """An attachment as the side pane lists it."""
+
+    pk: int
+    filename: str
+    size: int
+    by: str
+    when: datetime
+
+
+def people_of(events: list[TrailEvent]) -> dict[int, Any]:
+    """The people who acted, with their memberships: one query for a handful of rows."""
+    ids = {e.actor_id for e in events if e.actor_id}
+    users = get_user_model().objects.filter(pk__in=ids).select_related("membership")
+    return {u.pk: u for u in users}
 
 
 def deadline_zone(item: Request) -> tzinfo:
@@ -62,7 +81,7 @@ def _contract_facts(item: Request) -> dict[str, Any]:
     }
 
 
-def _waiting_question(events: list[RequestEvent]) -> str:
+def _waiting_question(events: list[TrailEvent]) -> str:
     """The question the support waits an answer to (the last one asked)."""
     for event in reversed(events):
         if event.kind == "waiting-for-client":
@@ -71,7 +90,7 @@ def _waiting_question(events: list[RequestEvent]) -> str:
 
 
 def page_context(
-    item: Request, user: Any, vendor: bool, now: datetime, events: list[RequestEvent]
+    item: Request, user: Any, vendor: bool, now: datetime, events: list[TrailEvent]
 ) -> dict[str, Any]:
     """Everything the request page shows but its clocks (the view adds them)."""
     zone = deadline_zone(item)
@@ -79,15 +98,18 @@ def page_context(
     comments = Comment.objects.filter(request=item)
     if not vendor:
         comments = comments.filter(internal=False)
-    attachments = list(item.attachments.select_related("uploaded_by__membership"))
+    fields = ("request_id", "filename", "size", "uploaded_by_id", "created_at")
+    attachments = item.attachments.only(*fields)  # request_id: set by the related manager
+    people = people_of(shown)  # the uploaders too: each attachment has its event
     proposal = None
     if any(e.kind == "billable-proposal" for e in shown):
         proposal = BillableProposal.objects.filter(request=item).first()
     thread = build_thread(
         item,
         shown,
-        comments=comments.in_bulk(),
+        comments=comments.only("kind", "body", "internal").in_bulk(),
         attachments={a.pk: a for a in attachments},
+        people=people,
         proposal=proposal,
         vendor=vendor,
         zone=zone,
@@ -100,8 +122,16 @@ def page_context(
         "now": now,
         "zone": zone,
         "thread": thread,
-        "events": shown,
-        "attachments": attachments,
+        "attachments": [
+            FileRow(
+                a.pk,
+                a.filename,
+                a.size,
+                person_name(people.get(a.uploaded_by_id), item.client.name),
+                a.created_at,
+            )
+            for a in attachments
+        ],
         "next_deadline": next_deadline,
         "filer_name": person_name(item.filer, item.client.name),
         "assignee_name": person_name(item.assignee) if item.assignee else "",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("demandes/nouvelle/", views.request_new, name="request-new"),
     path("demandes/<str:number>/", views.request_detail, name="request-detail"),
     path("demandes/<str:number>/ecrire/", views.request_compose, name="request-compose"),
+    path("demandes/<str:number>/historique/", views.request_trail, name="request-trail"),
     path("demandes/<str:number>/<slug:action>/", views.request_action, name="request-action"),
     path("tableau-de-bord/", views.dashboard, name="dashboard"),
     path("pieces-jointes/<int:attachment_id>/", views.attachment_download, name="attachment"),

@@ -7,6 +7,7 @@ A refused action comes back as a message naming the reason; nothing here decides
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +38,6 @@ from livret.support.models import (
     Attachment,
     Kind,
     Request,
-    RequestEvent,
     State,
     queue_order,
 )
@@ -95,9 +95,10 @@ class ClockView:
 
 
 def clocks_of(
-    request: Request, now: datetime, events: list[RequestEvent] | None = None
+    request: Request, now: datetime, events: Sequence[Any] | None = None
 ) -> list[ClockView]:
-    """The request's clocks with business time left (RPT-1 "live clocks")."""
+    """The request's clocks with business time left (RPT-1 "live clocks"); ``events``: the
+    trail's rows, as models or ``livret.support.thread.TrailEvent``."""
     state = services.sla_state(request, events)
     if not state.clocks:
         return []
@@ -193,6 +194,18 @@ def _request_page(
 def request_detail(request: HttpRequest, number: str) -> HttpResponse:
     """A request: its conversation, the composer of the reader's side, clocks and facts."""
     return _request_page(request, access.access_request(request.user, number))
+
+
+@login_required
+def request_trail(request: HttpRequest, number: str) -> HttpResponse:
+    """REQ-11: the request's audit trail, oldest first (the client's visible events only)."""
+    item = access.access_request(request.user, number)
+    vendor = is_vendor(request.user)
+    events = item.events.select_related("actor__membership").order_by("seq")
+    if not vendor:
+        events = events.filter(visible_to_client=True)
+    context = {"item": item, "vendor": vendor, "events": events}
+    return render(request, "support/request_trail.html", context)
 
 
 @login_required

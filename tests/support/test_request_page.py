@@ -145,8 +145,28 @@ def test_it_shows_the_contract_and_the_people_in_the_side_pane(client, people, w
     assert "Technicien</dt><dd>Thomas Tessier" in side
     assert "par Alice Arnaud (Portail)" in side
     assert "capture.png" in side and "journal.txt" in side
-    assert 'href="#historique"' in side and 'id="historique"' in page
+    assert f'href="/demandes/{worked.number}/historique/"' in side
     assert "REQ-" not in page  # no SPEC identifier on a user page
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("user_a", 200), ("user_b", 404), ("technician", 200)]
+)
+def test_the_audit_trail_has_its_own_page(client, people, worked, persona, status) -> None:
+    """REQ-11: the client reads its request's trail, without the internal note's event."""
+    client.force_login(getattr(people, persona))
+    response = client.get(f"/demandes/{worked.number}/historique/")
+    assert response.status_code == status
+    if status == 404:
+        return
+    page = response.content.decode()
+    assert f"Historique de {worked.number} — Export FEC bloqué" in page
+    assert "<strong>Information demandée au client</strong> par Thomas Tessier" in page
+    assert "<strong>Réponse du client</strong> par Alice Arnaud" in page
+    internal = "invisible du client</span>"
+    assert (internal in page) is (persona == "technician")
+    events = worked.events.count() - (0 if persona == "technician" else 1)
+    assert f"{events} événements, du plus ancien au plus récent." in page
 
 
 def test_it_says_the_deadline_as_a_person_would(client, people) -> None:
