@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -40,11 +41,11 @@ def history(item: Request) -> list[TrailEvent]:
 class FileRow:
     """An attachment as the side pane lists it."""
 
-    pk: int
+    url: str
     filename: str
     size: int
     by: str
-    when: datetime
+    when: str
 
 
 def people_of(events: list[TrailEvent]) -> dict[int, Any]:
@@ -115,6 +116,7 @@ def page_context(
         zone=zone,
     )
     local_now = now.astimezone(zone)
+    download = reverse("attachment", args=[0]).removesuffix("0/")  # once, not once per file
     next_deadline = say_deadline(item.next_deadline_at, local_now) if item.next_deadline_at else ""
     context: dict[str, Any] = {
         "item": item,
@@ -124,11 +126,11 @@ def page_context(
         "thread": thread,
         "attachments": [
             FileRow(
-                a.pk,
+                f"{download}{a.pk}/",
                 a.filename,
                 a.size,
                 person_name(people.get(a.uploaded_by_id), item.client.name),
-                a.created_at,
+                f"{a.created_at.astimezone(zone):%d/%m/%Y %H:%M}",
             )
             for a in attachments
         ],

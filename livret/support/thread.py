@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from livret.core.deadline_text import WEEKDAYS
 from livret.support.models import (
@@ -38,34 +38,35 @@ from livret.support.models import (
     Request,
 )
 
+# Labels are marked here and translated once per page (``_Builder.say``): a page has hundreds.
 # Events whose text is a message: kind of the message, its label, the key of its text.
-TEXT_EVENTS: dict[str, tuple[str, Any, str]] = {
-    "waiting-for-client": ("question", _("Question du support"), "question"),
-    "client-answered": ("answer", _("Réponse du client"), "text"),
-    "action-plan-delivered": ("action-plan", _("Plan d'action corrective"), "text"),
-    "rejected": ("rejected", _("Livraison refusée"), "reason"),
-    "reopened": ("reopened", _("Demande rouverte"), "reason"),
-    "closed": ("closed", _("Demande clôturée"), "reason"),
-    "cancelled": ("cancelled", _("Demande annulée"), "reason"),
-    "phone-call": ("phone-call", _("Appel téléphonique"), "summary"),
+TEXT_EVENTS: dict[str, tuple[str, str, str]] = {
+    "waiting-for-client": ("question", N_("Question du support"), "question"),
+    "client-answered": ("answer", N_("Réponse du client"), "text"),
+    "action-plan-delivered": ("action-plan", N_("Plan d'action corrective"), "text"),
+    "rejected": ("rejected", N_("Livraison refusée"), "reason"),
+    "reopened": ("reopened", N_("Demande rouverte"), "reason"),
+    "closed": ("closed", N_("Demande clôturée"), "reason"),
+    "cancelled": ("cancelled", N_("Demande annulée"), "reason"),
+    "phone-call": ("phone-call", N_("Appel téléphonique"), "summary"),
 }
 
 # Events that only change a state: one line each.
-LINE_EVENTS: dict[str, Any] = {
-    "taken-in-charge": _("Prise en charge"),
-    "priority-set": _("Priorité modifiée"),
-    "qualified": _("Demande qualifiée"),
-    "validated": _("Livraison validée : demande clôturée"),
-    "eligibility-flagged": _("Réserves d'éligibilité relevées au dépôt"),
-    "sla-warning": _("Alerte : 75 % d'un délai consommé"),
-    "sla-breach": _("Alerte : délai dépassé"),
-    "mail-received": _("Message reçu par e-mail"),
-    "mail-attachment-refused": _("Pièce jointe d'un e-mail refusée"),
+LINE_EVENTS: dict[str, str] = {
+    "taken-in-charge": N_("Prise en charge"),
+    "priority-set": N_("Priorité modifiée"),
+    "qualified": N_("Demande qualifiée"),
+    "validated": N_("Livraison validée : demande clôturée"),
+    "eligibility-flagged": N_("Réserves d'éligibilité relevées au dépôt"),
+    "sla-warning": N_("Alerte : 75 % d'un délai consommé"),
+    "sla-breach": N_("Alerte : délai dépassé"),
+    "mail-received": N_("Message reçu par e-mail"),
+    "mail-attachment-refused": N_("Pièce jointe d'un e-mail refusée"),
 }
 
 COMMENT_LABELS = {
-    CommentKind.REPLY: _("Message"),
-    CommentKind.PHONE_CALL: _("Note d'appel téléphonique"),
+    CommentKind.REPLY: N_("Message"),
+    CommentKind.PHONE_CALL: N_("Note d'appel téléphonique"),
 }
 
 
@@ -190,10 +191,22 @@ class _Builder:
         self.vendor = vendor
         self.zone = zone
         self.organisation = item.client.name
+        self._said: dict[str, str] = {}
+        self._authors: dict[int | None, tuple[str, bool]] = {}
+
+    def say(self, label: str) -> str:
+        """``label`` translated, once per page."""
+        if label not in self._said:
+            self._said[label] = gettext(label)
+        return self._said[label]
 
     def author(self, event: TrailEvent) -> tuple[str, bool]:
-        actor = self.people.get(event.actor_id) if event.actor_id else None
-        return person_name(actor, self.organisation), is_staff_author(actor)
+        """The actor's name and whether the actor is vendor staff, once per person."""
+        key = event.actor_id
+        if key not in self._authors:
+            actor = self.people.get(key) if key else None
+            self._authors[key] = (person_name(actor, self.organisation), is_staff_author(actor))
+        return self._authors[key]
 
     def message(self, event: TrailEvent) -> Message | None:
         """The thread item of one event (None: not shown in the thread)."""
@@ -202,18 +215,21 @@ class _Builder:
         if event.kind in TEXT_EVENTS:
             kind, label, key = TEXT_EVENTS[event.kind]
             text = str(data.get(key) or "")
-            return Message(kind, str(label), name, support, event.at, text, line=not text)
+            return Message(kind, self.say(label), name, support, event.at, text, line=not text)
         if event.kind == "fix-delivered":
             workaround = bool(data.get("workaround"))
-            label = _("Solution de contournement livrée") if workaround else _("Correction livrée")
+            label = (
+                N_("Solution de contournement livrée") if workaround else N_("Correction livrée")
+            )
             kind = "workaround" if workaround else "fix"
-            return Message(kind, str(label), name, support, event.at, str(data.get("text", "")))
+            text = str(data.get("text", ""))
+            return Message(kind, self.say(label), name, support, event.at, text)
         if event.kind == "comment":
             return self.comment(event, name, support)
         if event.kind == "remote-session":
             return Message(
                 "remote-session",
-                gettext("Téléassistance programmée"),
+                self.say(N_("Téléassistance programmée")),
                 name,
                 support,
                 event.at,
@@ -222,17 +238,17 @@ class _Builder:
         if event.kind == "billable-proposal":
             return Message(
                 "proposal",
-                gettext("Proposition de prestation payante"),
+                self.say(N_("Proposition de prestation payante")),
                 name,
                 support,
                 event.at,
                 self.proposal_text(data),
             )
-        label = LINE_EVENTS.get(event.kind)
-        if label is None:
+        line = LINE_EVENTS.get(event.kind)
+        if line is None:
             return None  # "registered" is the description; "attachment" is joined later
         text = _line_text(event)
-        shown = f"{label} : {text}" if text else str(label)
+        shown = f"{self.say(line)} : {text}" if text else self.say(line)
         return Message("line", shown, name, support, event.at, line=True)
 
     def comment(self, event: TrailEvent, name: str, support: bool) -> Message | None:
@@ -240,10 +256,10 @@ class _Builder:
         if note is None or (note.internal and not self.vendor):
             return None
         if note.internal:
-            kind, label = "internal", gettext("Note interne")
+            kind, label = "internal", self.say(N_("Note interne"))
         else:
             kind = "phone-call" if note.kind == CommentKind.PHONE_CALL else "reply"
-            label = str(COMMENT_LABELS.get(note.kind, COMMENT_LABELS[CommentKind.REPLY]))
+            label = self.say(COMMENT_LABELS.get(note.kind, COMMENT_LABELS[CommentKind.REPLY]))
         return Message(kind, label, name, support, event.at, note.body, internal=note.internal)
 
     def session_text(self, data: dict[str, Any]) -> str:
@@ -330,7 +346,8 @@ def build_thread(
         host = first if entry.at == item.registered_at else hosts.get((entry.actor_id, entry.at))
         if host is None:
             name, support = builder.author(entry)
-            host = Message("attachment", gettext("Pièce jointe"), name, support, entry.at)
+            label = builder.say(N_("Pièce jointe"))
+            host = Message("attachment", label, name, support, entry.at)
             _stamp(host, zone)
             hosts[(entry.actor_id, entry.at)] = host  # several files of one upload: one item
             thread.append(host)

@@ -74,6 +74,7 @@ def thread_items(thread: list[Message]) -> str:
     internal = escape(gettext("Note interne : invisible du client"))
     internal_badge = f' <span class="badge internal">{internal}</span>'
     files_label = escape(gettext("Pièces jointes du message"))
+    download = reverse("attachment", args=[0]).removesuffix("0/")  # once, not once per file
     items = []
     for m in thread:
         when = f'<time datetime="{m.iso}">{m.when}</time>'
@@ -98,7 +99,7 @@ def thread_items(thread: list[Message]) -> str:
             parts.append(f"<h3>{escape(title)}</h3><{tag}>{escape(text)}</{tag[:3].strip()}>")
         if m.attachments:
             files = "".join(
-                f'<li><a href="{reverse("attachment", args=[a.pk])}">{escape(a.filename)}</a>'
+                f'<li><a href="{download}{a.pk}/">{escape(a.filename)}</a>'
                 f' <span class="muted">({filesizeformat(a.size)})</span></li>'
                 for a in m.attachments
             )
