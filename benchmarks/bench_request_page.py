@@ -22,6 +22,10 @@ personas one after the other:
 and prints each run and, per persona, the median of p50, p95 and p99 over the rounds, the
 server's CPU per page and the load average. Every answer must be 200.
 
+Before the server starts, the same page is also timed in process (Django's test client,
+``--pages`` pages one after the other per persona, after 5 warm-up pages): wall-clock and CPU
+percentiles of the view alone, which a busy shared machine disturbs less than wrk's latency.
+
 PostgreSQL: ``--postgres-url`` names an *empty* database (no table): the script fills it and
 leaves it filled; it refuses a database that already has tables, so it never touches real data.
 
@@ -34,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import tempfile
@@ -45,6 +48,7 @@ from typing import Any
 from bench_api_filing import (
     LUA,
     django_eval,
+    environment,
     free_port,
     livret,
     machine,
@@ -53,7 +57,6 @@ from bench_api_filing import (
     wrk,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 GET_LUA = (
     'wrk.method = "GET"\nwrk.headers["Cookie"] = "sessionid=__SESSION__"\n\n'
     + LUA[LUA.index("function done") :]
@@ -117,6 +120,30 @@ for name in ("technicien", "martin"):
     print(name, session.session_key)
 """
 
+IN_PROCESS = r"""
+import json, time
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+settings.ALLOWED_HOSTS = ["*"]
+out = {}
+for name in ("technicien", "martin"):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=name))
+    url = "/demandes/__NUMBER__/"
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    wall, cpu = [], []
+    for _ in range(__PAGES__):
+        w, c = time.perf_counter(), time.process_time()
+        client.get(url)
+        wall.append(1000 * (time.perf_counter() - w))
+        cpu.append(1000 * (time.process_time() - c))
+    out[name] = {"wall": sorted(wall), "cpu": sorted(cpu)}
+print(json.dumps(out))
+"""
+
 EMPTY = r"""
 from django.db import connection
 print(len(connection.introspection.table_names()))
@@ -134,19 +161,15 @@ def thread_items(url: str, session: str) -> int:
 
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     data_dir = Path(tempfile.mkdtemp(prefix=f"livret-bench-page-{backend}-"))
-    env = {
-        **os.environ,
-        "LIVRET_DATA_DIR": str(data_dir),
-        "DATABASE_URL": args.postgres_url if backend == "postgres" else "",
-        "LIVRET_DEBUG": "False",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = environment(backend, data_dir, args.postgres_url)
     try:
         if backend == "postgres" and django_eval(EMPTY, env) != "0":
             raise SystemExit("refusing a PostgreSQL database that has tables: give an empty one")
         livret("demo", env=env)
         number = django_eval(BUILD.replace("__ITEMS__", str(args.items)), env)
         sessions = dict(line.split() for line in django_eval(SESSION, env).splitlines())
+        script = IN_PROCESS.replace("__NUMBER__", number).replace("__PAGES__", str(args.pages))
+        in_process = json.loads(django_eval(script, env))
         port = free_port()
         url = f"http://127.0.0.1:{port}/demandes/{number}/"
         runs: dict[str, list[dict[str, Any]]] = {"technicien": [], "martin": []}
@@ -161,36 +184,34 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             for _ in range(args.repeat):
                 for persona, script in scripts.items():
                     cpu_before = server_cpu_seconds(process.pid)
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
                     result = wrk(
-                        url,
-                        script,
-                        seconds=args.duration,
-                        connections=args.connections,
-                        threads=1,
+                        url, script, seconds=args.duration, connections=args.connections, threads=1
                     )
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    served = max(result.pop("requests"), 1)
-                    result["requests"] = served
-                    result["server_cpu_ms"] = (
-                        1000 * (server_cpu_seconds(process.pid) - cpu_before) / served
-                    )
-                    result["wrk_cpu_ms"] = (
-                        1000
-                        * (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-                        / served
-                    )
+                    served = max(result["requests"], 1)
+                    cpu = server_cpu_seconds(process.pid) - cpu_before
+                    result["server_cpu_ms"] = 1000 * cpu / served
                     result["load"] = os.getloadavg()[0]
                     result.pop("wrk_output")
                     runs[persona].append(result)
     finally:
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
-    return {"backend": backend, "number": number, "items": shown, "runs": runs}
+    return {
+        "backend": backend,
+        "number": number,
+        "items": shown,
+        "runs": runs,
+        "in_process": in_process,
+    }
 
 
 def median(runs: list[dict[str, Any]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted ``values`` fall (nearest rank)."""
+    return values[max(0, round(share * len(values)) - 1)]
 
 
 def main() -> None:
@@ -201,6 +222,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--pages", type=int, default=100, help="in-process pages per reader")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -237,6 +259,18 @@ def main() -> None:
                 f"| {sum(x['non_2xx'] for x in runs)} | {median(runs, 'server_cpu_ms'):.1f} "
                 f"| {median(runs, 'load'):.1f} |"
             )
+
+    print(f"\n# in process (Django test client, {args.pages} pages one after the other)")
+    print("| database | reader | wall p50 ms | wall p95 ms | CPU p50 ms | CPU p95 ms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for r in results:
+        for persona, t in r["in_process"].items():
+            print(
+                f"| {r['backend']} | {persona} | {percentile(t['wall'], 0.5):.1f} "
+                f"| {percentile(t['wall'], 0.95):.1f} | {percentile(t['cpu'], 0.5):.1f} "
+                f"| {percentile(t['cpu'], 0.95):.1f} |"
+            )
+    print(f"# load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -201,19 +201,27 @@ def test_an_action_the_state_refuses_keeps_the_text_and_says_why(client, persona
     assert item.state == "taken-in-charge"
 
 
-def test_files_sent_with_a_fix_appear_in_the_fix(client, personas, item) -> None:
+def deliver_fix_with(client, personas, item, *files: SimpleUploadedFile):  # type: ignore[no-untyped-def]
+    """The technician delivers a fix with files, from the composer."""
     item = qualified(item, personas.technician, criticity=2)
-    response = send(
+    return send(
         client,
         personas.technician,
         item,
         FILED + timedelta(hours=1),
         text="Correctif joint",
         action="correction",
-        files=[
-            SimpleUploadedFile("patch.zip", b"PK\x03\x04zz"),
-            SimpleUploadedFile("notice.txt", b"lire avant"),
-        ],
+        files=list(files),
+    )
+
+
+def test_files_sent_with_a_fix_appear_in_the_fix(client, personas, item) -> None:
+    response = deliver_fix_with(
+        client,
+        personas,
+        item,
+        SimpleUploadedFile("patch.zip", b"PK\x03\x04zz"),
+        SimpleUploadedFile("notice.txt", b"lire avant"),
     )
     page = text_of(response)
     fix = page[page.index('<li class="msg msg-fix support">') :]
@@ -224,16 +232,8 @@ def test_files_sent_with_a_fix_appear_in_the_fix(client, personas, item) -> None
 
 def test_a_refused_file_undoes_the_whole_submit(client, personas, item, settings) -> None:
     settings.MAX_ATTACHMENT_BYTES = 1024 * 1024
-    item = qualified(item, personas.technician, criticity=2)
-    response = send(
-        client,
-        personas.technician,
-        item,
-        FILED + timedelta(hours=1),
-        text="Correctif joint",
-        action="correction",
-        files=[SimpleUploadedFile("gros.zip", b"0" * (1024 * 1024 + 1))],
-    )
+    big = SimpleUploadedFile("gros.zip", b"0" * (1024 * 1024 + 1))
+    response = deliver_fix_with(client, personas, item, big)
     assert response.status_code == 400
     assert "« gros.zip » : le fichier dépasse 1 Mo" in text_of(response)
     item.refresh_from_db()

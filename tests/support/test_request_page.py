@@ -235,3 +235,44 @@ def test_it_reads_a_long_thread_in_as_many_queries_as_a_short_one(
     assert "message 59" in page and "f59.txt" in page
     assert _queries(client, user, worked) == short
     assert short <= 16
+
+
+def test_it_shows_calls_sessions_proposals_loose_files_and_the_closing_reason(
+    client, people, worked
+) -> None:
+    tech = people.technician
+    later = FILED + timedelta(hours=6)
+    services.record_phone_request(
+        technician=tech,
+        contract=worked.contract,
+        filer=people.user_a,
+        new=NewRequest(kind="anomaly", title="Appel", description="Le client rappelle"),
+        portal_request=worked,
+        at=later,
+    )
+    services.book_remote_assistance(
+        worked, tech, at("2026-12-10 14:30"), 30, at=later + timedelta(minutes=1)
+    )
+    services.propose_billable(
+        worked,
+        tech,
+        service="formation",
+        description="Une demi-journée de formation à l'export",
+        amount_eur="450",
+        at=later + timedelta(minutes=2),
+    )
+    services.add_attachment(
+        worked, people.user_a, "suite.txt", b"encore", at=later + timedelta(minutes=3)
+    )
+    services.close(worked, tech, "Résolu par le correctif", at=later + timedelta(minutes=4))
+    worked.refresh_from_db()
+    page = page_of(client, people.user_a, worked).replace("&#x27;", "'")
+    assert "Le client rappelle" in message(page, "phone-call")
+    assert "Séance le jeudi 10/12/2026 à 14:30 (30 minutes)." in message(page, "remote-session")
+    proposal = message(page, "proposal")
+    assert "Une demi-journée de formation à l'export" in proposal
+    assert "Montant : 450,00 € HT" in proposal
+    loose = message(page, "attachment")
+    assert "suite.txt" in loose and "Alice Arnaud" in loose and "Pièce jointe" in loose
+    assert "Résolu par le correctif" in message(page, "closed")
+    assert "Le problème revient ?" in page  # a closed request: reopen, no composer
