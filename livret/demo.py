@@ -90,6 +90,15 @@ LOGINS = (
     ("durand", "livret-client-2026", Role.CLIENT_USER, "cabinet-durand", False, False),
 )
 
+# Issue 12: pages name people by their full name, never by their login.
+NAMES = {
+    "admin": ("Claire", "Lefèvre"),
+    "technicien": ("Julien", "Moreau"),
+    "exploitation": ("Sophie", "Garnier"),
+    "martin": ("Paul", "Martin"),
+    "durand": ("Anne", "Durand"),
+}
+
 
 @transaction.atomic
 def _load_data() -> None:
@@ -119,6 +128,8 @@ def _load_data() -> None:
             username=username,
             password=password,
             email=f"{username}@demo.livret.invalid",
+            first_name=NAMES[username][0],
+            last_name=NAMES[username][1],
             is_staff=staff,
             is_superuser=superuser,
         )

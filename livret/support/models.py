@@ -105,7 +105,8 @@ class Team(models.Model):
 
 
 class CannedResponse(models.Model):
-    """A ready-made text a technician inserts in a message (``{client}``, ``{deadline}`` …)."""
+    """A ready-made text a technician inserts in a message; the request page fills in
+    ``{client}``, ``{nom}``, ``{numero}`` and ``{echeance}`` (``livret.support.composer``)."""
 
     team = models.ForeignKey(
         Team,
