@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -153,42 +153,53 @@ def _related(model: Any, name: str) -> Any:
 def rebuild_documents(
     request_model: Any, document_model: Any, using: str = "default", batch: int = 500
 ) -> int:
-    """Rewrite every request's document, ``batch`` requests at a time; how many. Takes the
-    models so migration 0009 fills the table with its historical ones."""
-    vendor = _vendor(using)
-    requests = (
-        request_model.objects.using(using)
-        .select_related("proposal")
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=_related(request_model, "events")
-                .filter(kind__in=EVENT_TEXTS)
-                .only("request_id", "kind", "data", "visible_to_client"),
-            ),
-            Prefetch(
-                "comments",
-                queryset=_related(request_model, "comments").only("request_id", "body", "internal"),
-            ),
-        )
-        .order_by("pk")
+    """Rewrite every request's document, ``batch`` requests a transaction; how many. Takes the
+    models so migration 0009 fills the table with its historical ones.
+
+    Each batch locks its requests first, as every change of a request does (``trail.locked``):
+    a message written meanwhile waits for the batch, then writes its own document; no batch
+    writes a document older than what it read.
+    """
+    requests = request_model.objects.using(using).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=_related(request_model, "events")
+            .filter(kind__in=EVENT_TEXTS)
+            .only("request_id", "kind", "data", "visible_to_client"),
+        ),
+        Prefetch(
+            "comments",
+            queryset=_related(request_model, "comments").only("request_id", "body", "internal"),
+        ),
     )
-    documents, count = [], 0
-    for request in requests.iterator(chunk_size=batch):
-        proposal = getattr(request, "proposal", None)
-        texts = _texts(
-            request, request.events.all(), request.comments.all(), proposal and proposal.description
-        )
-        documents.append(_document(document_model, request, texts))
-        if len(documents) == batch:
+    proposals = _related(request_model, "proposal").using(using)
+    ids = list(requests.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        with transaction.atomic(using=using):
+            locked = requests.select_for_update().filter(pk__in=chunk).order_by("pk")
+            descriptions = dict(
+                proposals.filter(request_id__in=chunk).values_list("request_id", "description")
+            )
+            documents = [
+                _document(
+                    document_model,
+                    request,
+                    _texts(
+                        request,
+                        request.events.all(),
+                        request.comments.all(),
+                        descriptions.get(request.pk),
+                    ),
+                )
+                for request in locked
+            ]
             _save(document_model, documents, using)
-            count, documents = count + len(documents), []
-    _save(document_model, documents, using)
-    if vendor == "sqlite":
+    if _vendor(using) == "sqlite":
         with connections[using].cursor() as cursor:
             # FTS5 re-reads its whole index from the documents, whatever happened to it.
             cursor.execute(_SQLITE_REBUILD)
-    return count + len(documents)
+    return len(ids)
 
 
 def rebuild(batch: int = 500) -> int:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.errors import ServiceError
-from livret.support import access, services
+from livret.support import access, search, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
     NewRequestForm,
@@ -131,6 +131,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(state__in=OPEN_STATES)
     elif state == "closes":
         rows = rows.exclude(state__in=OPEN_STATES)
+    rows = search.matching(rows, request.GET.get("q", ""), request.user)
     return render(request, "support/request_list.html", {"rows": rows[:200], "state": state})
 
 
@@ -377,6 +378,7 @@ def queue_rows(filters: dict[str, str], user: Person, customer_service: bool = F
         rows = rows.filter(
             Q(next_alert_at__lte=now) | Q(next_deadline_at__lt=now + timedelta(hours=2))
         )
+    rows = search.matching(rows, filters.get("q", ""), user)
     return queue_order(rows).prefetch_related("events")  # one query for every row's clocks
 
 
@@ -385,7 +387,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The technician queue, refreshed live (htmx polling)."""
     require_vendor_page(request.user)
     customer_service = request.resolver_match.url_name == "customer-service-queue"
-    filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue")}
+    filters = {k: request.GET.get(k, "") for k in ("client", "kind", "criticity", "vue", "q")}
     now = timezone.now()
     rows = [
         {"item": r, "clocks": clocks_of(r, now)}

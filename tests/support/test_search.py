@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
+from livret.cli import main
 from livret.errors import ServiceError
 from livret.support import search, services
 from livret.support.models import Request, SearchDocument
@@ -193,3 +195,26 @@ def test_the_fts5_index_stays_consistent(thread) -> None:
     with connection.cursor() as cursor:
         table = search.FTS_TABLE
         cursor.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+
+
+def test_the_command_rebuilds_every_document(personas, thread, capsys) -> None:
+    SearchDocument.objects.all().delete()
+    assert main(["search", "rebuild"]) == 0
+    assert capsys.readouterr().out.startswith("search: 1 requests indexed in ")
+    assert found(personas, "brother", "user_a")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_documents_of_existing_requests(personas, thread) -> None:
+    """Migration 0009 on a database that has requests: they are found, notes kept apart."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("support", "0008_desk_teams")])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM support_request")
+            assert cursor.fetchone() == (1,)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    assert found(personas, "brother", "user_a") and found(personas, "piratee")
+    assert not found(personas, "piratee", "user_a")
