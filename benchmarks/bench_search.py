@@ -25,13 +25,15 @@ one warm-up pass, the median, p95 and max of:
 - ``page``: what a paginated list runs: the first 50 rows in the list's order and the count;
 - ``rows``: the first 50 rows only;
 
-for these searches:
+for these searches, each as its list runs it (rare word: in 20 to 200 requests; middle: in
+0.5 % to 5 %; common: one of the 5 most frequent, each in about a third of the requests):
 
-- vendor, rare word (in 20 to 200 requests), across clients, queue order (REQ-9);
-- vendor, common word (one of the 5 most frequent), across clients, queue order;
-- vendor, a request number (``DEM-2026-001234``);
-- vendor, two words (each in 0.5 % to 5 % of the requests) and the client filter;
-- client administrator, a middle word (0.5 % to 5 %), within its organisation, newest first.
+- the technician queue page (``views.queue_rows``: open requests, REQ-9 order): a rare word, a
+  common word, two middle words with the client filter;
+- ``GET /api/requests`` as vendor staff (every state, REQ-9 order): a request number, a rare
+  word, two middle words with the client filter, a common word;
+- a client administrator's list, tab "Toutes" (its organisation, newest first): a middle
+  word, a common word.
 
 ``--rebuild`` then times ``livret search rebuild`` over every request (the rows hold no
 messages: their documents come out shorter than the generated ones).
@@ -178,7 +180,7 @@ def generate(
     probabilities: np.ndarray,
     owners: list[tuple[int, int, int]],
     rng: np.random.Generator,
-) -> tuple[list[tuple[Any, ...]], list[tuple[int, str, str]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[int, int, str, str]]]:
     """``count`` requests from id ``start`` and their documents."""
     from livret.core.search_text import indexed
 
@@ -239,7 +241,7 @@ def generate(
         # indexed(number), written out: the number's lexemes are its letters and its digits.
         public = f"{dem} {registered.year} {pk:06d} {' '.join(lexemes[text])} "
         public += " ".join(lexemes[said])
-        documents.append((pk, public.strip(), " ".join(lexemes[note])))
+        documents.append((pk, client_id, public.strip(), " ".join(lexemes[note])))
     return requests, documents
 
 
@@ -280,7 +282,8 @@ def load(
                 with raw.copy(f"COPY support_request ({columns}) FROM STDIN") as copy:
                     copy.write(_copy_text(requests))
                 with raw.copy(
-                    "COPY support_searchdocument (request_id, public, internal) FROM STDIN"
+                    "COPY support_searchdocument (request_id, client_id, public, internal) "
+                    "FROM STDIN"
                 ) as copy:
                     copy.write(_copy_text(documents))
             else:
@@ -290,8 +293,8 @@ def load(
                     requests,
                 )
                 cursor.executemany(
-                    "INSERT INTO support_searchdocument (request_id, public, internal) "
-                    "VALUES (%s, %s, %s)",
+                    "INSERT INTO support_searchdocument (request_id, client_id, public, internal) "
+                    "VALUES (%s, %s, %s, %s)",
                     documents,
                 )
         writing += time.perf_counter() - began
@@ -348,7 +351,7 @@ def frequencies(total: int) -> dict[str, int]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT word, ndoc FROM ts_stat("
-                "'SELECT public_vector FROM support_searchdocument WHERE request_id %% 20 = 0')"
+                "'SELECT public_vector FROM support_searchdocument WHERE request_id % 20 = 0')"
             )
             return {word: ndoc * 20 for word, ndoc in cursor.fetchall()}
         cursor.execute(
@@ -368,17 +371,22 @@ def timed(run: Callable[[], Any]) -> float:
 def measure(repeats: int, owners: Any, technician: Any, total: int) -> list[dict[str, Any]]:
     from django.contrib.auth import get_user_model
 
+    from livret.core.search_text import lexeme
     from livret.support.access import visible_requests
     from livret.support.models import Request, queue_order
     from livret.support.search import matching
+    from livret.support.views import queue_rows
     from livret.tenants.models import Client
 
     freq = frequencies(total)
-    # Words whose lexeme is their own: what a person types is then exactly that lexeme.
-    by_count = sorted((n, w) for w, n in freq.items() if w.isalpha() and len(w) > 3)
+    # Words typed as their own lexeme (so the counts are theirs), not the numbers' "dem".
+    by_count = sorted(
+        (n, w) for w, n in freq.items() if w.isalpha() and len(w) > 3 and lexeme(w) == w
+    )
     rare = [w for n, w in by_count if 20 <= n <= 200]
     middle = [w for n, w in by_count if total * 0.005 <= n <= total * 0.05]
     common = [w for n, w in by_count[-5:]]
+    log(f"  common words: {', '.join(f'{w} ({n:,})' for n, w in by_count[-5:])}")
     rng = random.Random(7)
     users = get_user_model()
     admins = {a: users.objects.get(pk=a) for _, _, a in owners}
@@ -393,37 +401,45 @@ def measure(repeats: int, owners: Any, technician: Any, total: int) -> list[dict
     def first(rows: Any) -> None:
         list(rows[:50])
 
-    def vendor(query: str, client: str | None = None) -> Any:
-        rows = Request.objects.select_related("client", "contract", "assignee")
+    def queue(query: str, client: str = "") -> Any:
+        """The technician queue page: open requests, REQ-9 order (views.queue_rows)."""
+        return queue_rows({"q": query, "client": client}, technician)
+
+    def api(query: str, client: str = "") -> Any:
+        """GET /api/requests as vendor staff: every state, REQ-9 order."""
+        rows = visible_requests(technician)
         if client:
             rows = rows.filter(client__slug=client)
         return queue_order(matching(rows, query, technician))
 
-    def client_side(query: str, admin_id: int) -> Any:
-        admin = admins[admin_id]
+    def client_side(query: str) -> Any:
+        """A client administrator's list, tab "Toutes": its organisation, newest first."""
+        admin = admins[rng.choice(owners)[2]]
         return matching(visible_requests(admin), query, admin).order_by("-registered_at")
 
-    cases: dict[str, Callable[[], tuple[str, Any]]] = {
-        "vendor, rare word, all clients": lambda: ((q := rng.choice(rare)), vendor(q)),
-        "vendor, common word, all clients": lambda: ((q := rng.choice(common)), vendor(q)),
-        "vendor, request number": lambda: ((q := rng.choice(numbers)), vendor(q)),
-        "vendor, two words + client filter": lambda: (
-            (q := f"{rng.choice(middle)} {rng.choice(middle)}"),
-            vendor(q, slugs[rng.choice(owners)[0]]),
+    cases: dict[str, Callable[[], Any]] = {
+        "queue page, rare word": lambda: queue(rng.choice(rare)),
+        "queue page, common word": lambda: queue(rng.choice(common)),
+        "queue page, two words + client filter": lambda: queue(
+            f"{rng.choice(middle)} {rng.choice(middle)}", slugs[rng.choice(owners)[0]]
         ),
-        "client admin, middle word, own organisation": lambda: (
-            (q := rng.choice(middle)),
-            client_side(q, rng.choice(owners)[2]),
+        "API vendor, request number": lambda: api(rng.choice(numbers)),
+        "API vendor, rare word": lambda: api(rng.choice(rare)),
+        "API vendor, two words + client filter": lambda: api(
+            f"{rng.choice(middle)} {rng.choice(middle)}", slugs[rng.choice(owners)[0]]
         ),
+        "API vendor, common word (every state)": lambda: api(rng.choice(common)),
+        "client list, middle word": lambda: client_side(rng.choice(middle)),
+        "client list, common word": lambda: client_side(rng.choice(common)),
     }
     results = []
     for name, make in cases.items():
         for kind, run in (("page", page), ("rows", first)):
             for _ in range(3):  # warm-up
-                run(make()[1])
+                run(make())
             times, hits = [], []
             for _ in range(repeats):
-                _, rows = make()
+                rows = make()
                 times.append(timed(lambda rows=rows, run=run: run(rows)))
                 if kind == "page":
                     hits.append(rows.count())
@@ -439,7 +455,7 @@ def measure(repeats: int, owners: Any, technician: Any, total: int) -> list[dict
             results.append(result)
             hits_text = f", matches median {result['hits_median']:,.0f}" if hits else ""
             log(
-                f"  {name:<45} {kind:<5} median {result['median_ms']:7.1f} ms  "
+                f"  {name:<40} {kind:<5} median {result['median_ms']:7.1f} ms  "
                 f"p95 {result['p95_ms']:7.1f} ms  max {result['max_ms']:7.1f} ms{hits_text}"
             )
     return results
@@ -460,6 +476,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
+        "--reuse", action="store_true", help="measure a database kept by --keep (PostgreSQL)"
+    )
+    parser.add_argument(
         "--rebuild", action="store_true", help="then time `livret search rebuild` (all requests)"
     )
     args = parser.parse_args()
@@ -472,7 +491,8 @@ def main() -> None:
     os.environ["LIVRET_DATA_DIR"] = data_dir
     if args.backend == "postgresql":
         os.environ["DATABASE_URL"] = args.postgres_url
-        create_postgres(args.postgres_url)
+        if not args.reuse:
+            create_postgres(args.postgres_url)
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
     from livret.boot import setup_django
@@ -482,6 +502,17 @@ def main() -> None:
     from django.db import connection
 
     try:
+        if args.reuse:
+            from django.contrib.auth import get_user_model
+
+            from livret.tenants.models import Membership
+
+            technician = get_user_model().objects.get(username="tech")
+            admins = Membership.objects.filter(role="client-admin").select_related("client")
+            owners = [(m.client_id, m.client.contracts.get().pk, m.user_id) for m in admins]
+            sizes(args.backend)
+            measure(args.repeats, owners, technician, total)
+            return
         began = time.perf_counter()
         log(f"building {total:,} requests on {args.backend}")
         with step("migrate"):

@@ -383,6 +383,9 @@ class SearchDocument(models.Model):
     request = models.OneToOneField(
         Request, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
+    # The request's client, copied: a client's search reads its own documents only, through
+    # this column's index (the request's client never changes).
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     public = models.TextField(blank=True)
     internal = models.TextField(blank=True)
 

@@ -33,7 +33,7 @@ from livret.support.models import (
     RequestEvent,
     SearchDocument,
 )
-from livret.tenants.access import Person, is_vendor
+from livret.tenants.access import Person, is_vendor, membership
 
 # The events that carry a text of the thread, and the key of their data that holds it. A new
 # kind of message recorded as an event adds its line here (then ``livret search rebuild``).
@@ -53,13 +53,17 @@ EVENT_TEXTS = {
 _INDEXED_EVENTS = frozenset(EVENT_TEXTS) | {"comment", "billable-proposal"}
 # SQLite's FTS5 table over support_searchdocument (migration 0009).
 FTS_TABLE = "support_searchdocument_fts"
-# The requests a query finds: constant statements, the query itself is a parameter.
-_POSTGRESQL = {
-    False: "SELECT request_id FROM support_searchdocument "
-    "WHERE public_vector @@ to_tsquery('simple', %s)",
-    True: "SELECT request_id FROM support_searchdocument "
-    "WHERE vendor_vector @@ to_tsquery('simple', %s)",
-}
+# The requests a query finds: constant statements, the query itself is a parameter. A
+# client's reads its organisation's documents only: its index and the words' index together
+# keep a search over one client fast whatever the words.
+_POSTGRESQL_VENDOR = (
+    "SELECT request_id FROM support_searchdocument "
+    "WHERE vendor_vector @@ to_tsquery('simple', %s)"
+)
+_POSTGRESQL_CLIENT = (
+    "SELECT request_id FROM support_searchdocument "
+    "WHERE client_id = %s AND public_vector @@ to_tsquery('simple', %s)"
+)
 _SQLITE = "SELECT rowid FROM support_searchdocument_fts WHERE support_searchdocument_fts MATCH %s"
 _SQLITE_REBUILD = (
     "INSERT INTO support_searchdocument_fts(support_searchdocument_fts) VALUES ('rebuild')"
@@ -94,6 +98,7 @@ def _document(model: Any, request: Any, texts: tuple[list[str], list[str]]) -> A
     public, internal = texts
     return model(
         request_id=request.pk,
+        client_id=request.client_id,
         public=search_text.indexed("\n".join(public)),
         internal=search_text.indexed("\n".join(internal)),
     )
@@ -211,7 +216,8 @@ def rebuild(batch: int = 500) -> int:
 def matching(requests: QuerySet[Request], query: str, user: Person) -> QuerySet[Request]:
     """The requests of ``requests`` that ``query`` finds, in the queryset's own order.
 
-    The vendor's staff search the internal notes too, anyone else only what a client may read.
+    The vendor's staff search the internal notes too, anyone else only what a client may read
+    of its own organisation's requests (and no one without an organisation finds anything).
     A blank query filters nothing. ServiceError (field ``q``) for a query too long, with a
     control character, of stop words only or of excluded words only.
     """
@@ -222,8 +228,13 @@ def matching(requests: QuerySet[Request], query: str, user: Person) -> QuerySet[
     if not parsed.terms:
         return requests
     vendor = is_vendor(user)
-    if _vendor(requests.db) == "postgresql":
-        sql, parameter = _POSTGRESQL[vendor], search_text.to_tsquery(parsed)
+    member = None if vendor else membership(user)
+    if not vendor and (member is None or member.client_id is None):
+        return requests.none()
+    if _vendor(requests.db) == "sqlite":
+        sql, parameters = _SQLITE, [search_text.to_fts5(parsed, None if vendor else "public")]
+    elif vendor:
+        sql, parameters = _POSTGRESQL_VENDOR, [search_text.to_tsquery(parsed)]
     else:
-        sql, parameter = _SQLITE, search_text.to_fts5(parsed, None if vendor else "public")
-    return requests.filter(pk__in=RawSQL(sql, [parameter]))  # noqa: S611 - constant SQL
+        sql, parameters = _POSTGRESQL_CLIENT, [member.client_id, search_text.to_tsquery(parsed)]
+    return requests.filter(pk__in=RawSQL(sql, parameters))  # noqa: S611 - constant SQL
