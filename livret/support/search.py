@@ -54,17 +54,23 @@ _INDEXED_EVENTS = frozenset(EVENT_TEXTS) | {"comment", "billable-proposal"}
 # SQLite's FTS5 table over support_searchdocument (migration 0009).
 FTS_TABLE = "support_searchdocument_fts"
 # The requests a query finds: constant statements, the query itself is a parameter. A
-# client's reads its organisation's documents only: its index and the words' index together
-# keep a search over one client fast whatever the words.
+# client's reads its organisation's documents only (besides the queryset's own tenancy): on
+# PostgreSQL, the client's index and the words' index together keep it fast whatever the words.
 _POSTGRESQL_VENDOR = (
-    "SELECT request_id FROM support_searchdocument "
-    "WHERE vendor_vector @@ to_tsquery('simple', %s)"
+    "SELECT request_id FROM support_searchdocument WHERE vendor_vector @@ to_tsquery('simple', %s)"
 )
 _POSTGRESQL_CLIENT = (
     "SELECT request_id FROM support_searchdocument "
     "WHERE client_id = %s AND public_vector @@ to_tsquery('simple', %s)"
 )
-_SQLITE = "SELECT rowid FROM support_searchdocument_fts WHERE support_searchdocument_fts MATCH %s"
+_SQLITE_VENDOR = (
+    "SELECT rowid FROM support_searchdocument_fts WHERE support_searchdocument_fts MATCH %s"
+)
+_SQLITE_CLIENT = (
+    "SELECT d.request_id FROM support_searchdocument_fts f "
+    "JOIN support_searchdocument d ON d.request_id = f.rowid "
+    "WHERE support_searchdocument_fts MATCH %s AND d.client_id = %s"
+)
 _SQLITE_REBUILD = (
     "INSERT INTO support_searchdocument_fts(support_searchdocument_fts) VALUES ('rebuild')"
 )
@@ -227,14 +233,16 @@ def matching(requests: QuerySet[Request], query: str, user: Person) -> QuerySet[
         raise ServiceError("invalid", f"recherche : {error}", field="q") from None
     if not parsed.terms:
         return requests
-    vendor = is_vendor(user)
-    member = None if vendor else membership(user)
-    if not vendor and (member is None or member.client_id is None):
+    sqlite = _vendor(requests.db) == "sqlite"
+    if is_vendor(user):
+        sql = _SQLITE_VENDOR if sqlite else _POSTGRESQL_VENDOR
+        parameters = [search_text.to_fts5(parsed) if sqlite else search_text.to_tsquery(parsed)]
+        return requests.filter(pk__in=RawSQL(sql, parameters))  # noqa: S611 - constant SQL
+    member = membership(user)
+    if member is None or member.client_id is None:
         return requests.none()
-    if _vendor(requests.db) == "sqlite":
-        sql, parameters = _SQLITE, [search_text.to_fts5(parsed, None if vendor else "public")]
-    elif vendor:
-        sql, parameters = _POSTGRESQL_VENDOR, [search_text.to_tsquery(parsed)]
+    if sqlite:
+        sql, parameters = _SQLITE_CLIENT, [search_text.to_fts5(parsed, "public"), member.client_id]
     else:
         sql, parameters = _POSTGRESQL_CLIENT, [member.client_id, search_text.to_tsquery(parsed)]
     return requests.filter(pk__in=RawSQL(sql, parameters))  # noqa: S611 - constant SQL

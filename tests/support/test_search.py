@@ -103,6 +103,15 @@ def test_it_finds_a_request_by_its_exact_number(personas, thread) -> None:
     assert search.matching(Request.objects.all(), other.number, personas.user_a).get() == other
 
 
+def test_a_client_finds_its_organisations_requests_only(personas, thread) -> None:
+    """Whatever the queryset given, a client's search reads its own documents (tenancy twice)."""
+    from django.contrib.auth import get_user_model
+
+    assert not found(personas, "facture", "user_b")
+    nobody = get_user_model().objects.create_user("nobody", password="pw-nobody-2026")
+    assert not search.matching(Request.objects.all(), "facture", nobody).exists()
+
+
 def test_it_keeps_the_querysets_filters_and_order(personas, thread) -> None:
     """Filters combine with search: the queryset given is narrowed, not replaced."""
     assert not search.matching(
