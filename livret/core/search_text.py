@@ -18,6 +18,7 @@ each other, and ``-word`` (or ``-"a phrase"``) that must not appear. :func:`to_t
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -98,6 +99,7 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
+@functools.lru_cache(maxsize=65_536)  # words repeat (Zipf): most are stemmed once a process
 def lexeme(word: str) -> str | None:
     """What a word is indexed and searched as: its Snowball French stem without accents
     (``facturées`` → ``factur``), the word read with its usual final accent when it has none
