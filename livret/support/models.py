@@ -387,3 +387,30 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
         ]
+
+
+class SearchDocument(models.Model):
+    """The words a request is found by (``livret.support.search``, decision 0012).
+
+    ``public``: its number, title, description, context, error messages and every message its
+    client may read; ``internal``: the vendor's internal notes, which only the vendor searches.
+    Stored as the database's index reads them (folded for PostgreSQL's ``french``
+    configuration, folded and stemmed for SQLite's FTS5); the index itself is database-specific
+    (migration 0009: GIN over generated ``tsvector`` columns, or an FTS5 table kept by triggers).
+    """
+
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    # The request's client, copied: a client's search reads its own documents only, through
+    # this column's index (the request's client never changes).
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    public = models.TextField(blank=True)
+    internal = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "texte de recherche"
+        verbose_name_plural = "textes de recherche"
+
+    def __str__(self) -> str:
+        return str(self.request_id)

@@ -140,6 +140,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = {
         "pager": pager,
         "state": filters["etat"],
+        "filters": filters,
         "export_url": reverse("request-list-export") + query_without_page(request),
     }
     return render(request, "support/request_list.html", context)

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from livret.core.audit import CURRENT_VERSION, GENESIS, EventFields, event_hash, hashed_content
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
+from livret.support import search
 from livret.support.models import Request, RequestEvent, State
 from livret.tenants.access import is_vendor, membership
 from livret.text import refuse_control_characters
@@ -45,7 +46,7 @@ def record_event(
     *,
     visible_to_client: bool = True,
 ) -> RequestEvent:
-    """Append one event to the request's chain (REQ-11)."""
+    """Append one event to the request's chain (REQ-11); its text, if any, becomes searchable."""
     event = RequestEvent(
         request=request,
         seq=request.event_count + 1,
@@ -62,6 +63,7 @@ def record_event(
     event.save(force_insert=True)
     request.event_count = event.seq
     request.last_event_hash = event.hash
+    search.index_after(request, event)  # the words it is found by, in the same transaction
     return event
 
 
