@@ -56,7 +56,7 @@ class Service(models.Model):
     public = models.BooleanField(
         "sur la page publique",
         default=False,
-        help_text="MNT-3 : montré sans connexion, sous son libellé public (jamais le client)",
+        help_text="montré sans connexion, sous son libellé public (jamais le client)",  # MNT-3
     )
     public_label = models.CharField("libellé public", max_length=200, blank=True)
     state = models.CharField(
@@ -267,7 +267,8 @@ class UpdateAnnouncement(models.Model):
     needs_training = models.BooleanField("nécessite une formation", default=False)
     regulatory = models.BooleanField("patch réglementaire", default=False)
     changes_required_knowledge = models.BooleanField(
-        "change ce que les utilisateurs doivent savoir (MNT-5)", default=False
+        "change ce que les utilisateurs doivent savoir",
+        default=False,  # MNT-5
     )
     notes = models.TextField("notes", blank=True)
     created_by = models.ForeignKey(

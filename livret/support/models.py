@@ -169,9 +169,9 @@ class Request(models.Model):
         related_name="requests",
         verbose_name="équipe",
     )
-    priority_line = models.BooleanField("ligne prioritaire (REQ-9)", default=False)
-    eligibility_issues = models.JSONField("réserves d'éligibilité (REQ-8)", default=list)
-    billable = models.BooleanField("facturable (REQ-3)", default=False)
+    priority_line = models.BooleanField("ligne prioritaire", default=False)  # REQ-9
+    eligibility_issues = models.JSONField("réserves d'éligibilité", default=list)  # REQ-8
+    billable = models.BooleanField("facturable", default=False)  # REQ-3
 
     registered_at = models.DateTimeField("enregistrée le", db_index=True)
     picked_up_at = models.DateTimeField("prise en charge le", null=True, blank=True)

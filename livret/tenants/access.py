@@ -11,6 +11,7 @@ from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
+from django.utils.translation import gettext
 
 from livret.errors import NotAllowed
 from livret.tenants.models import Membership
@@ -47,3 +48,19 @@ def require_vendor_page(user: Person | None) -> None:
     """Back-office pages exist only for vendor staff: anyone else gets a 404 (reveals nothing)."""
     if not is_vendor(user):
         raise Http404()
+
+
+def display_name(user: Person | None) -> str:
+    """How pages name a person: the full name, else the e-mail address — never the login (a
+    login is a secret half of the credentials, and means nothing to the reader)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    return user.get_full_name().strip() or user.email or gettext("compte sans nom")
+
+
+def can_use_admin(user: Person | None) -> bool:
+    """The back office's admin (``/admin/``) is some use to this person: active staff with at
+    least one permission there (a staff flag alone opens an empty admin)."""
+    if user is None or not user.is_authenticated or not (user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or user.get_all_permissions())

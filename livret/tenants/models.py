@@ -43,7 +43,10 @@ class Contract(models.Model):
     options = models.JSONField("options", default=list, blank=True)
     start_date = models.DateField("date de début")
     support_start_date = models.DateField(
-        "début du support", null=True, blank=True, help_text="REQ-7 ; par défaut la date de début"
+        "début du support",
+        null=True,
+        blank=True,
+        help_text="par défaut la date de début",  # REQ-7
     )
     named_users = models.PositiveIntegerField("utilisateurs nommés", default=1)
     territory = models.CharField(
@@ -115,7 +118,9 @@ class Membership(models.Model):
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     must_change_password = models.BooleanField(
-        "doit changer son mot de passe", default=False, help_text="ACC-2 : mot de passe initial"
+        "doit changer son mot de passe",
+        default=False,
+        help_text="mot de passe initial, à changer à la première connexion",  # ACC-2
     )
 
     class Meta:

@@ -91,7 +91,7 @@ def create_service(
         if contract.client.name.lower() in public_label.lower():
             raise ServiceError(
                 "client-named",
-                "le libellé public ne doit pas nommer le client (MNT-3)",
+                "le libellé public ne doit pas nommer le client",  # MNT-3
                 field="public_label",
             )
     slug = slugify(slug or f"{contract.reference}-{environment}")[:80]

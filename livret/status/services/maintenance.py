@@ -292,7 +292,7 @@ def start_maintenance(
     if maintenance.kind == MaintenanceKind.PLANNED and now < maintenance.starts_at:
         raise ServiceError(
             "too-early",
-            "une maintenance planifiée ne commence pas avant l'heure annoncée (MNT-2)",
+            "une maintenance planifiée ne commence pas avant l'heure annoncée",  # MNT-2
             field="starts_at",
         )
     _start(maintenance, services, now)

@@ -17,7 +17,7 @@ from livret.core.audit import CURRENT_VERSION, GENESIS, EventFields, event_hash,
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
 from livret.support.models import Request, RequestEvent, State
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import display_name, is_vendor, membership
 from livret.text import refuse_control_characters
 
 
@@ -32,7 +32,7 @@ def actor_label(user: User) -> str:
     """How the trail names an actor: "livret" for the system, vendor staff marked as such."""
     if user is None:
         return "livret"
-    name = user.get_full_name() or user.get_username()
+    name = display_name(user)
     return f"{name} (éditeur)" if is_vendor(user) else name
 
 
