@@ -22,6 +22,7 @@ class Client(models.Model):
 
     class Meta:
         verbose_name = "client"
+        verbose_name_plural = "clients"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -65,6 +66,7 @@ class Contract(models.Model):
 
     class Meta:
         verbose_name = "contrat"
+        verbose_name_plural = "contrats"
         ordering = ["client__name", "reference"]
 
     def __str__(self) -> str:
@@ -111,7 +113,10 @@ class Membership(models.Model):
     """Links a login to a client (client roles) or to the vendor (no client)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name="compte",
     )
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
@@ -125,6 +130,7 @@ class Membership(models.Model):
 
     class Meta:
         verbose_name = "rattachement"
+        verbose_name_plural = "rattachements"
         constraints = [
             models.CheckConstraint(
                 condition=(
