@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from livret.errors import ServiceError
+from livret.mail.letters import letter
 from livret.mail.models import OutgoingMail
 
 # Every character Python's str.splitlines() breaks a line on, with the blanks around it.
@@ -42,6 +44,8 @@ def queue_mail(
     reason: str,
     thread: str | None = None,
     now: datetime | None = None,
+    names: Sequence[str] = (),
+    vendor: str | None = None,
 ) -> OutgoingMail:
     """Write a ``pending`` outbox row; the worker's ``mail`` job sends it (``livret.mail.outbox``).
 
@@ -51,6 +55,10 @@ def queue_mail(
     exists (``acknowledgement``, ``refusal``, ``sla-warning``…); ``thread`` (a request number)
     gives the mail its conversation's threading headers. ``now`` is the row's creation time
     (default: now). The subject is folded onto one line (:func:`one_line`).
+
+    The body is the message itself: the mail greets ``names`` (the recipients' full names:
+    "Bonjour Jean Martin,", or "Bonjour," when none is known) and is signed by ``vendor`` (the
+    contract's vendor; default LIVRET_VENDOR_NAME), by :func:`livret.mail.letters.letter`.
 
     Raises ServiceError (field ``to``) when there is no recipient or one is not a well-formed
     address.
@@ -66,7 +74,7 @@ def queue_mail(
         thread=thread or "",
         to=list(to),
         subject=one_line(subject),
-        body=body,
+        body=letter(body, names=names, vendor=vendor),
         reason=reason,
         created_at=now or timezone.now(),
     )

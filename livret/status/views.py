@@ -529,9 +529,9 @@ def availability_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": list(reversed(history)),
         "chart": chart,
         "causes": [(c, Cause(c).label) for c in Cause.values if c != Cause.SERVICE],
-        "incidents": service.incidents.filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gte=since)
-        ).order_by("-started_at"),
+        "incidents": access.shown_incidents(request.user, service.incidents.all())
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
+        .order_by("-started_at"),
         "maintenances": service.maintenances.exclude(status=MaintenanceStatus.CANCELLED)
         .filter(ends_at__gte=since)
         .order_by("-starts_at"),

@@ -7,6 +7,7 @@ which build on these three functions; none re-implements them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -64,3 +65,16 @@ def can_use_admin(user: Person | None) -> bool:
     if user is None or not user.is_authenticated or not (user.is_active and user.is_staff):
         return False
     return bool(user.is_superuser or user.get_all_permissions())
+
+
+def full_names(addresses: Sequence[str]) -> list[str]:
+    """The full names of the people behind these e-mail addresses, in their order (a mail
+    greets them by name); an address no named active account has is left out."""
+    found: dict[str, str] = {}
+    for email, first, last in User.objects.filter(
+        email__in=[a for a in addresses if a], is_active=True
+    ).values_list("email", "first_name", "last_name"):
+        name = f"{first} {last}".strip()
+        if name:
+            found.setdefault(email, name)
+    return [found[a] for a in dict.fromkeys(addresses) if a in found]

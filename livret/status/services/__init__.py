@@ -24,6 +24,7 @@ from livret.status.services.hosted import (
     create_service,
     record_probe_result,
     set_probe_enabled,
+    set_probe_target,
 )
 from livret.status.services.incidents import (
     declare_incident,
@@ -65,6 +66,7 @@ __all__ = [
     "refresh_service_state",
     "resolve_incident",
     "set_probe_enabled",
+    "set_probe_target",
     "start_maintenance",
     "zone_of",
 ]

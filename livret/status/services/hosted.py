@@ -179,6 +179,19 @@ def add_probe(
 
 
 @transaction.atomic
+def set_probe_target(actor: User, probe: Probe, target: str, at: datetime | None = None) -> Probe:
+    """Point a probe at another target (checked like a new one), due at once."""
+    require_vendor(actor)
+    now = now_or(at)
+    probe = Probe.objects.select_for_update().get(pk=probe.pk)
+    probe.target = _probe_target(probe.kind, target)
+    probe.next_run_at = now if probe.enabled else None
+    probe.claimed_until = None
+    probe.save(update_fields=["target", "next_run_at", "claimed_until"])
+    return probe
+
+
+@transaction.atomic
 def set_probe_enabled(
     actor: User, probe: Probe, enabled: bool, at: datetime | None = None
 ) -> Probe:

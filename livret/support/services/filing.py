@@ -161,7 +161,7 @@ def file_request(
             request,
             "acknowledgement",
             f"Accusé de réception : {request.title}",
-            f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
+            f"Votre demande {request.number} a été enregistrée le "
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
     return request

@@ -17,7 +17,7 @@ from livret.core.audit import CURRENT_VERSION, GENESIS, EventFields, event_hash,
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
 from livret.support.models import Request, RequestEvent, State
-from livret.tenants.access import display_name, is_vendor, membership
+from livret.tenants.access import display_name, full_names, is_vendor, membership
 from livret.text import refuse_control_characters
 
 
@@ -89,8 +89,14 @@ def event_payload(event: RequestEvent) -> dict[str, Any]:
 def mail_about(
     request: Request, reason: str, subject: str, body: str, to: list[str] | None = None
 ) -> None:
-    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link."""
-    recipients = to if to is not None else [request.filer_email or request.filer.email]
+    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link;
+    it greets its readers by name and is signed by the contract's vendor."""
+    if to is None:
+        recipients = [request.filer_email or request.filer.email]
+        names = [request.filer.get_full_name()]
+    else:
+        recipients = to
+        names = full_names(to)
     recipients = [r for r in recipients if r]
     if not recipients:
         return
@@ -100,6 +106,8 @@ def mail_about(
         f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
         reason=reason,
         thread=request.number,
+        names=names,
+        vendor=request.contract.offer_version.vendor,
     )
 
 
