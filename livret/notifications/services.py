@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from livret.errors import NotFound, ServiceError
+from livret.mail.letters import letter
 from livret.mail.services import is_address, one_line, queue_mails
 from livret.notifications.models import Kind, Notification, NotificationPreference
 
@@ -109,21 +110,14 @@ def notify(
     return rows
 
 
-def greeting(person: User) -> str:
-    """ "Bonjour Camille," — the first name, else the full name; never the login."""
-    name = (person.first_name or "").strip() or person.get_full_name().strip()
-    return f"Bonjour {name}," if name else "Bonjour,"
-
-
 def mail_text(person: User, body: str, link: str, vendor: str = "") -> str:
     """The mail of one notification: greeting, what happened, the link, the signature, and
     where to change what one receives."""
     site = settings.SITE_URL
-    signature = f"Le support {vendor}" if vendor else "Le support"
     preferences = reverse("notification-preferences")
+    text = letter(f"{body}\n\n{site}{link}", names=[person.get_full_name()], vendor=vendor)
     return (
-        f"{greeting(person)}\n\n{body}\n\n{site}{link}\n\nCordialement,\n{signature}\n\n"
-        f"-- \nVous recevez ce courriel selon vos préférences de notification : "
+        f"{text}\n-- \nVous recevez ce courriel selon vos préférences de notification : "
         f"{site}{preferences}\n"
     )
 

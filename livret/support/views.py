@@ -51,7 +51,7 @@ from livret.support.lists import (
 from livret.support.models import Attachment, Kind, Request, State, Team
 from livret.support.reports import compliance_report
 from livret.support.services import NewRequest
-from livret.tenants.access import Person, is_vendor, require_vendor_page
+from livret.tenants.access import Person, display_name, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
 from livret.web.errors import add_service_error, run_action
@@ -509,7 +509,7 @@ def phone_request(request: HttpRequest) -> HttpResponse:
         (str(c.pk), f"{c.reference} — {c.client}") for c in contracts
     ]
     form.fields["filer"].choices = [
-        (str(u.pk), f"{u.get_username()} ({u.membership.client})") for u in users
+        (str(u.pk), f"{display_name(u)} ({u.membership.client})") for u in users
     ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

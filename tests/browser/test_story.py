@@ -114,7 +114,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         )
         # the description is the first message, with the screenshot filed with it
         expect(said(client, "description")).to_contain_text("s'arrête à 40 %")
-        expect(said(client, "description")).to_contain_text("Paul Martin")
+        expect(said(client, "description")).to_contain_text("Jean Martin")
         expect(said(client, "description").get_by_role("link", name="capture.png")).to_be_visible()
         with client.expect_download() as download:
             said(client, "description").get_by_role("link", name="capture.png").click()
@@ -131,7 +131,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         expect(tech.locator("h1")).to_contain_text(number)
         tech.get_by_role("button", name="Prendre en charge").click()
         expect(status(tech)).to_contain_text("Demande prise en charge.")
-        expect(fact(tech, "Technicien")).to_have_text("Julien Moreau")  # a name, not a login
+        expect(fact(tech, "Technicien")).to_have_text("Thomas Petit")  # a name, not a login
         tech.get_by_label("Criticité").select_option(label="1 — Bloquante")
         tech.get_by_role("button", name="Qualifier").click()
         expect(status(tech)).to_contain_text("Demande qualifiée.")
@@ -163,7 +163,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         client.reload()
         expect(fact(client, "État")).to_have_text("En attente du client")
         expect(said(client, "question")).to_contain_text(QUESTION)
-        expect(said(client, "question")).to_contain_text("Julien Moreau")
+        expect(said(client, "question")).to_contain_text("Thomas Petit")
         expect(clock(client, "Plan d'action")).to_contain_text("suspendu")
         client.get_by_label("Votre réponse").fill(ANSWER)
         client.get_by_role("button", name="Envoyer la réponse").click()
@@ -174,7 +174,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         # --- the technician reads the answer, delivers the action plan, then the fix
         tech.reload()
         expect(said(tech, "answer")).to_contain_text(ANSWER)
-        expect(said(tech, "answer")).to_contain_text("Paul Martin")
+        expect(said(tech, "answer")).to_contain_text("Jean Martin")
         expect(fact(tech, "État")).to_have_text("Qualifiée")
         screenshot(tech, "backoffice-request")
         compose(
@@ -193,7 +193,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         expect(clock(client, "Plan d'action")).to_contain_text("tenu")
         expect(said(client, "action-plan")).to_contain_text("export par période mensuelle")
         expect(said(client, "fix")).to_contain_text(FIX)
-        expect(said(client, "fix")).to_contain_text("Julien Moreau")
+        expect(said(client, "fix")).to_contain_text("Thomas Petit")
         client.get_by_role("button", name="Valider la livraison").click()
         expect(status(client)).to_contain_text("Livraison validée : demande clôturée.")
         expect(fact(client, "État")).to_have_text("Clôturée")

@@ -168,7 +168,7 @@ def file_request(
             request,
             "acknowledgement",
             f"Accusé de réception : {request.title}",
-            f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
+            f"Votre demande {request.number} a été enregistrée le "
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
         # The staff hear of it once the filing is committed (a rolled-back filing tells nobody),

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 
 from livret.notifications.services import notify
 from livret.support.models import Request, Team
+from livret.tenants.access import display_name
 from livret.tenants.models import Role
 
 # Vendor staff: a vendor role (no client), or a superuser (livret.tenants.access.is_vendor).
@@ -64,11 +65,9 @@ def _is_lead(user: User) -> bool:
 
 
 def person_name(user: User | None) -> str:
-    """A person as staff read them: their full name, else their address (a login is no name
-    to show; it is the last resort of a person with neither)."""
-    if user is None:
-        return "livret"
-    return user.get_full_name().strip() or user.email or user.get_username()
+    """A person as staff read them (:func:`livret.tenants.access.display_name`: full name, else
+    address, never the login); "livret" for the system."""
+    return display_name(user) if user is not None else "livret"
 
 
 def tell_staff(

@@ -18,7 +18,7 @@ from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
 from livret.support import search
 from livret.support.models import Request, RequestEvent, State
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import display_name, full_names, is_vendor, membership
 from livret.text import refuse_control_characters
 
 
@@ -33,7 +33,7 @@ def actor_label(user: User) -> str:
     """How the trail names an actor: "livret" for the system, vendor staff marked as such."""
     if user is None:
         return "livret"
-    name = user.get_full_name() or user.get_username()
+    name = display_name(user)
     return f"{name} (éditeur)" if is_vendor(user) else name
 
 
@@ -91,8 +91,14 @@ def event_payload(event: RequestEvent) -> dict[str, Any]:
 def mail_about(
     request: Request, reason: str, subject: str, body: str, to: list[str] | None = None
 ) -> None:
-    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link."""
-    recipients = to if to is not None else [request.filer_email or request.filer.email]
+    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link;
+    it greets its readers by name and is signed by the contract's vendor."""
+    if to is None:
+        recipients = [request.filer_email or request.filer.email]
+        names = [request.filer.get_full_name()]
+    else:
+        recipients = to
+        names = full_names(to)
     recipients = [r for r in recipients if r]
     if not recipients:
         return
@@ -102,6 +108,8 @@ def mail_about(
         f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
         reason=reason,
         thread=request.number,
+        names=names,
+        vendor=request.contract.offer_version.vendor,
     )
 
 
