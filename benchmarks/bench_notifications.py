@@ -1,5 +1,5 @@
-"""Staff notifications (issue 12): what telling the staff adds to a filing, and the cost of the
-unread count every staff page shows.
+"""Staff notifications (issue 12): what a filing pays, what the worker pays to tell the staff of
+it, and the cost of the unread count every staff page shows.
 
 Run on demand (not a test; about a minute per database):
 
@@ -12,10 +12,11 @@ it, measures, and empties it again (``DROP SCHEMA public CASCADE``); it refuses 
 holds tables, so it never touches a real one.
 
 1. **Filing.** ``services.file_request`` in-process on a fresh migrated database, with two
-   active support leads and no team (so each filing tells two people: two in-app rows, two
-   mails). Blocks of ``--block`` filings alternate *with* the notification and *without* it
-   (``notify_new_request`` replaced by a no-op), ``--blocks`` of each; reported: the median ms
-   per filing of each kind of block, and the SQL statements of one filing of each kind.
+   active support leads and no team (so each new request tells two people: two in-app rows,
+   two mails). ``--blocks`` blocks of ``--block`` filings, each followed by the worker's scan
+   that tells the staff (``support.jobs.tell_staff_of_new_requests``); reported: the median ms
+   per filing (what the web request pays) and per request told (what the worker pays), and
+   the SQL statements of each.
 2. **Unread count.** ``--people`` staff with ``--per-person`` notifications each (5 % unread),
    written with ``bulk_create``; then the median of ``--repeat`` calls of ``unread_count`` (the
    menu's query) and of the list's first page (its count and 25 rows), with the plan of the
@@ -81,11 +82,9 @@ def child_filing(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from livret.support import services
-    from livret.support.services import filing
+    from livret.support import jobs, services
 
     made = desk()
-    real = filing.notify_new_request
     start = datetime(2026, 11, 19, 10, 0, tzinfo=PARIS)
     count = 0
 
@@ -101,32 +100,31 @@ def child_filing(args: argparse.Namespace) -> dict[str, Any]:
             ),
         )
 
-    def block(notify: bool) -> float:
-        filing.notify_new_request = real if notify else (lambda *a, **k: None)  # type: ignore[assignment]
+    def block() -> tuple[float, float]:
+        """ms per filing (the web request's work), then ms per request told by the worker."""
         began = time.perf_counter()
         for _ in range(args.block):
             file_one()
-        return (time.perf_counter() - began) * 1000 / args.block
+        filed = time.perf_counter()
+        told = jobs.tell_staff_of_new_requests(start + timedelta(days=1))
+        assert told == args.block, told
+        return (
+            (filed - began) * 1000 / args.block,
+            (time.perf_counter() - filed) * 1000 / args.block,
+        )
 
-    for notify in (True, False):  # warm-up: caches, connections
-        block(notify)
-    timings: dict[str, list[float]] = {"with": [], "without": []}
-    for _ in range(args.blocks):
-        for notify in (True, False):
-            timings["with" if notify else "without"].append(block(notify))
-    statements = {}
-    for notify in (True, False):
-        filing.notify_new_request = real if notify else (lambda *a, **k: None)  # type: ignore[assignment]
-        with CaptureQueriesContext(connection) as queries:
-            file_one()
-        statements["with" if notify else "without"] = len(queries)
-    filing.notify_new_request = real
+    block()  # warm-up: caches, connections
+    timings = [block() for _ in range(args.blocks)]
+    with CaptureQueriesContext(connection) as filing_queries:
+        file_one()
+    with CaptureQueriesContext(connection) as telling_queries:
+        jobs.tell_staff_of_new_requests(start + timedelta(days=1))
     return {
-        "ms_per_filing_with": round(statistics.median(timings["with"]), 2),
-        "ms_per_filing_without": round(statistics.median(timings["without"]), 2),
+        "ms_per_filing": round(statistics.median(t[0] for t in timings), 2),
+        "worker_ms_per_request_told": round(statistics.median(t[1] for t in timings), 2),
         "blocks": timings,
-        "statements_with": statements["with"],
-        "statements_without": statements["without"],
+        "statements_per_filing": len(filing_queries),
+        "worker_statements_per_request": len(telling_queries),
     }
 
 

@@ -208,6 +208,8 @@ class Request(models.Model):
     )
     next_alert_at = models.DateTimeField(null=True, blank=True, verbose_name="prochaine alerte")
     breached = models.JSONField("délais dépassés", default=list)
+    # When the worker told the staff of this new request (None: not yet; see support.jobs).
+    staff_told_at = models.DateTimeField("personnel prévenu le", null=True, blank=True)
     # Head of the audit chain: a deleted last event shows as a mismatch (REQ-11).
     event_count = models.PositiveIntegerField(default=0, verbose_name="nombre d'événements")
     last_event_hash = models.CharField(max_length=64, blank=True, verbose_name="dernière empreinte")
@@ -222,6 +224,12 @@ class Request(models.Model):
                 fields=["next_alert_at"],
                 name="request_next_alert",
                 condition=models.Q(next_alert_at__isnull=False),
+            ),
+            # The worker's new-request scan: requests whose staff were not told yet.
+            models.Index(
+                fields=["registered_at"],
+                name="request_staff_untold",
+                condition=models.Q(staff_told_at__isnull=True),
             ),
             models.Index(fields=["client", "state"], name="request_client_state"),
             models.Index(fields=["state", "next_deadline_at"], name="request_queue"),

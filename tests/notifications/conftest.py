@@ -39,6 +39,12 @@ class Desk:
             request.refresh_from_db()
         return request
 
+    def tell(self, when: str = "2026-11-19 10:01") -> int:
+        """The worker's new-request scan, as it runs a few seconds after the filing."""
+        from livret.support import jobs
+
+        return jobs.tell_staff_of_new_requests(at(when))
+
 
 @pytest.fixture
 def desk(personas) -> Desk:  # type: ignore[no-untyped-def]

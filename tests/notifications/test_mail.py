@@ -52,12 +52,12 @@ def test_the_mail_of_a_client_message_greets_links_and_signs(desk, smtp) -> None
     )
     assert mail["In-Reply-To"] == f"<{request.number}@editeur.test>"  # in the request's thread
     assert text(mail) == (
-        "Bonjour Camille,\n\n"
+        "Bonjour Camille Martin,\n\n"
         f"Agnès Bernard (Client A) a écrit sur la demande {request.number} :\n"
         "« L'export s'arrête toujours à 40 %. »\n\n"
         f"https://support.editeur.test/demandes/{request.number}/\n\n"
         "Cordialement,\n"
-        "Le support Cegid\n\n"
+        "L'équipe support Cegid\n\n"
         "-- \n"
         "Vous recevez ce courriel selon vos préférences de notification : "
         "https://support.editeur.test/notifications/preferences/\n"
@@ -65,16 +65,14 @@ def test_the_mail_of_a_client_message_greets_links_and_signs(desk, smtp) -> None
     # the lead gets their own mail (after the new request's and the pickup's), by name
     to_lead = delivered(smtp, "lead@vendor.test")[-1]
     assert subject_of(to_lead) == subject_of(mail)
-    assert text(to_lead).startswith("Bonjour Hélène,\n\n")
+    assert text(to_lead).startswith("Bonjour Hélène Roux,\n\n")
 
 
-def test_a_person_without_a_name_is_greeted_without_their_login(
-    desk, smtp, django_capture_on_commit_callbacks
-) -> None:
+def test_a_person_without_a_name_is_greeted_without_their_login(desk, smtp) -> None:
     desk.lead_2.first_name = desk.lead_2.last_name = ""
     desk.lead_2.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        request = desk.file()
+    request = desk.file()
+    desk.tell()
     [mail] = delivered(smtp, "lead-2@vendor.test")
     body = text(mail)
     assert body.startswith("Bonjour,\n\nClient A a déposé la demande")

@@ -76,11 +76,9 @@ def test_it_never_tells_an_inactive_person_and_an_inactive_lead_is_no_lead(desk)
 # --------------------------------------------------------------------------- each event
 
 
-def test_a_new_request_without_team_reaches_the_leads_in_the_app_and_by_mail(
-    desk, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        request = desk.file()
+def test_a_new_request_without_team_reaches_the_leads_in_the_app_and_by_mail(desk) -> None:
+    request = desk.file()
+    desk.tell()
     assert told("new-request") == ["lead", "lead-2"]
     assert mailed("new-request") == ["lead-2@vendor.test", "lead@vendor.test"]
     note = Notification.objects.filter(kind="new-request").first()
@@ -104,47 +102,48 @@ def test_a_new_request_on_a_team_reaches_its_members_and_its_lead(desk) -> None:
     assert mailed("new-request") == ["lead@vendor.test", "tech-b@vendor.test", "tech@vendor.test"]
 
 
-def test_the_staff_hear_of_a_new_request_once_it_is_committed(
-    desk, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks() as after_commit:
-        desk.file()
-    assert told("new-request") == [] and mailed("new-request") == []  # not committed yet
-    [tell] = after_commit
-    tell()
+def test_the_worker_tells_the_staff_of_a_new_request_once(desk) -> None:
+    request = desk.file()
+    assert told("new-request") == [] and mailed("new-request") == []  # the filing alone
+    assert request.staff_told_at is None
+    assert desk.tell() == 1
+    assert desk.tell("2026-11-19 10:02") == 0  # a second scan, or a second worker: nothing
     assert told("new-request") == ["lead", "lead-2"]
+    request.refresh_from_db()
+    assert request.staff_told_at == at("2026-11-19 10:01")
 
 
 def test_a_filing_is_kept_and_acknowledged_when_its_notification_fails(
-    desk, django_capture_on_commit_callbacks, monkeypatch, caplog
+    desk, monkeypatch, caplog
 ) -> None:
-    from livret.support.services import filing
-
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("notification bug")
 
-    monkeypatch.setattr(filing, "notify_new_request", broken)
-    with django_capture_on_commit_callbacks(execute=True):
-        request = desk.file()
+    monkeypatch.setattr(jobs, "notify_new_request", broken)
+    request = desk.file()
+    assert desk.tell() == 0
     assert request.pk and OutgoingMail.objects.filter(reason="acknowledgement").count() == 1
     assert told("new-request") == []
     assert "notification bug" in caplog.text
+    request.refresh_from_db()
+    assert request.staff_told_at is None  # rolled back with the failure: tried again
+    monkeypatch.undo()
+    assert desk.tell("2026-11-19 10:02") == 1
+    assert told("new-request") == ["lead", "lead-2"]
 
 
-def test_a_call_recorded_by_a_technician_does_not_notify_that_technician(
-    desk, django_capture_on_commit_callbacks
-) -> None:
+def test_a_call_recorded_by_a_technician_does_not_notify_that_technician(desk) -> None:
     desk.tech.membership.role = "lead"  # a technician who is also a lead records the call
     desk.tech.membership.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.file_request(
-            filer=desk.personas.user_a,
-            contract=desk.personas.client_a.contracts.get(),
-            new=services.NewRequest(kind="usage-question", title="Question", description="?"),
-            channel="phone",
-            recorded_by=desk.tech,
-            at=at("2026-11-19 10:00"),
-        )
+    services.file_request(
+        filer=desk.personas.user_a,
+        contract=desk.personas.client_a.contracts.get(),
+        new=services.NewRequest(kind="usage-question", title="Question", description="?"),
+        channel="phone",
+        recorded_by=desk.tech,
+        at=at("2026-11-19 10:00"),
+    )
+    desk.tell()
     assert told("new-request") == ["lead", "lead-2"]
 
 
@@ -241,13 +240,11 @@ def test_each_person_chooses_per_kind(desk, by_mail, in_app, app_expected, mail_
 
 
 @pytest.mark.parametrize("email", ["", "pas-une-adresse"])
-def test_a_person_without_a_valid_address_is_told_in_the_app_only(
-    desk, email, django_capture_on_commit_callbacks
-) -> None:
+def test_a_person_without_a_valid_address_is_told_in_the_app_only(desk, email) -> None:
     desk.lead.email = email
     desk.lead.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        desk.file()
+    desk.file()
+    desk.tell()
     assert told("new-request") == ["lead", "lead-2"]
     assert mailed("new-request") == ["lead-2@vendor.test"]
 

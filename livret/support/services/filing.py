@@ -20,7 +20,6 @@ from livret.errors import NotAllowed, ServiceError
 from livret.support.models import Attachment, Kind, Request, RequestEvent
 from livret.support.services.assignment import team_event, team_for
 from livret.support.services.clocks import policy, recompute, save_with_deadlines
-from livret.support.services.staff import notify_new_request
 from livret.support.services.trail import locked, mail_about, record_event, require_client_of
 from livret.tenants.access import membership, require_vendor
 from livret.tenants.models import Contract
@@ -171,11 +170,9 @@ def file_request(
             f"Votre demande {request.number} a été enregistrée le "
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
-        # The staff hear of it once the filing is committed (a rolled-back filing tells nobody),
-        # in a transaction of its own (reads first, then the writes): a filing never fails, nor
-        # holds SQLite's write lock longer, because of its notifications. A failure there is
-        # logged (robust).
-        transaction.on_commit(lambda: notify_new_request(request, actor=recorded_by), robust=True)
+        # The staff hear of it from the worker (``support.jobs.tell_staff_of_new_requests``,
+        # within seconds): ``staff_told_at`` stays empty until then, so a filing costs no more
+        # than before and a crash between the two loses no notification.
     return request
 
 
