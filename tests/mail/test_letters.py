@@ -92,7 +92,8 @@ def test_the_question_and_the_clients_answer_greet_their_reader(named, smtp) -> 
         if rcpt == ["tech@vendor.test"]
     ]
     assert answer.startswith("Bonjour Thomas Petit,") and "La V8.2." in answer
-    assert answer.rstrip().endswith("L'équipe support Cegid")
+    # a staff notification: signed, then the footer that says why it was sent
+    assert "Cordialement,\nL'équipe support Cegid\n\n-- \nVous recevez ce courriel" in answer
 
 
 def test_a_password_reset_greets_and_links_to_the_site_url(named, smtp) -> None:
