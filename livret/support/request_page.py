@@ -9,7 +9,7 @@ actors are read once each rather than joined to every event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -39,7 +39,8 @@ from livret.support.thread import TrailEvent, build_thread, person_name
 
 def history(item: Request) -> list[TrailEvent]:
     """The whole trail, in one query (the clocks and the thread read it)."""
-    rows = item.events.order_by("seq").values_list(*TrailEvent.__slots__)
+    names = [f.name for f in fields(TrailEvent)]
+    rows = item.events.order_by("seq").values_list(*names)
     return [TrailEvent(*row) for row in rows]
 
 
@@ -97,7 +98,7 @@ def _waiting_question(events: list[TrailEvent]) -> str:
 
 
 def page_context(
-    item: Request, user: Any, vendor: bool, now: datetime, events: list[TrailEvent]
+    item: Request, vendor: bool, now: datetime, events: list[TrailEvent]
 ) -> dict[str, Any]:
     """Everything the request page shows but its clocks (the view adds them)."""
     zone = deadline_zone(item)

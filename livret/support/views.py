@@ -216,7 +216,7 @@ def _request_page(
         context = {"item": item, "clocks": clocks, "now": now}
         context["zone"] = request_page.deadline_zone(item)
         return render(request, "support/_clocks.html", context)
-    context = request_page.page_context(item, request.user, vendor, now, events)
+    context = request_page.page_context(item, vendor, now, events)
     context.update(clocks=clocks, composer=composer)
     return render(request, "support/request_detail.html", context, status=status)
 
