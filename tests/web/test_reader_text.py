@@ -2,7 +2,6 @@
 pages people use. The IDs belong in code comments, tests and docs; people are named by their full
 name. Every main page is rendered as each demo persona and searched.
 
-The request page (support/request_detail.html) is left out: it is being rewritten as one thread.
 The accounts page keeps the login column: it is where an administrator hands logins out.
 """
 
@@ -16,6 +15,7 @@ from django.test import Client
 
 from livret.monitoring.models import Site
 from livret.status.models import Incident, Service, UpdateAnnouncement
+from livret.support.models import Request
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,8 @@ CLIENT = [
     "/demandes/",
     "/demandes/?etat=toutes",
     "/demandes/nouvelle/",
+    "/demandes/{request}/",
+    "/demandes/{request}/historique/",
     "/tableau-de-bord/",
     "/portail/disponibilite/",
     "/portail/disponibilite/{service}/",
@@ -51,6 +53,10 @@ CLIENT = [
 VENDOR = [
     "/support/file/",
     "/support/service-client/",
+    "/demandes/{request}/",
+    "/demandes/{request}/historique/",
+    "/notifications/",
+    "/notifications/preferences/",
     "/support/telephone/",
     "/tableau-de-bord/",
     "/tableau-de-bord/?client=boulangerie-martin",
@@ -80,7 +86,7 @@ PAGES = {
 }
 
 
-def _ids(persona: str, demo: Any) -> dict[str, int]:
+def _ids(persona: str, demo: Any) -> dict[str, Any]:
     """The objects the persona's pages are about (the client user is Cabinet Durand's)."""
     client = demo.everyone[persona].membership.client
     services = Service.objects.filter(environment="production")
@@ -89,7 +95,11 @@ def _ids(persona: str, demo: Any) -> dict[str, int]:
     service = services.order_by("pk").first()
     incident = Incident.objects.order_by("pk").first()
     site = Site.objects.order_by("pk").first()
+    requests = Request.objects.order_by("pk")
+    if client is not None:
+        requests = requests.filter(client=client)
     return {
+        "request": requests.first().number,
         "service": service.pk if service else 0,
         "incident": incident.pk if incident else 0,
         "site": site.pk if site else 0,
