@@ -24,6 +24,7 @@ one warm-up pass, the median, p95 and max of:
 
 - ``page``: what a paginated list runs: the first 50 rows in the list's order and the count;
 - ``rows``: the first 50 rows only;
+- ``sql``: the SQL of those 50 rows alone (no model objects, no prefetch of their events);
 
 for these searches, each as its list runs it (rare word: in 20 to 200 requests; middle: in
 0.5 % to 5 %; common: one of the 5 most frequent, each in about a third of the requests):
@@ -369,9 +370,10 @@ def timed(run: Callable[[], Any]) -> float:
 
 
 def measure(
-    repeats: int, owners: Any, technician: Any, total: int, only: str = ""
+    repeats: int, owners: Any, technician: Any, total: int, only: str = "", skip: str = ""
 ) -> list[dict[str, Any]]:
     from django.contrib.auth import get_user_model
+    from django.db import connection
 
     from livret.core.search_text import lexeme
     from livret.support.access import visible_requests
@@ -402,6 +404,13 @@ def measure(
 
     def first(rows: Any) -> None:
         list(rows[:50])
+
+    def sql(rows: Any) -> None:
+        """The first 50 rows' SQL alone: no model objects, no prefetch."""
+        statement, parameters = rows[:50].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
 
     def queue(query: str, client: str = "") -> Any:
         """The technician queue page: open requests, REQ-9 order (views.queue_rows)."""
@@ -437,9 +446,9 @@ def measure(
     }
     results = []
     for name, make in cases.items():
-        if only not in name:
+        if only not in name or (skip and skip in name):
             continue
-        for kind, run in (("page", page), ("rows", first)):
+        for kind, run in (("page", page), ("rows", first), ("sql", sql)):
             for _ in range(3):  # warm-up
                 run(make())
             times, hits = [], []
@@ -480,6 +489,7 @@ def main() -> None:
     parser.add_argument("--vocabulary", type=int, default=30_000)
     parser.add_argument("--repeats", type=int, default=40)
     parser.add_argument("--only", default="", help="the cases whose name holds this text")
+    parser.add_argument("--skip", default="", help="not the cases whose name holds this text")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument(
         "--reuse", action="store_true", help="measure a database kept by --keep (PostgreSQL)"
@@ -517,7 +527,7 @@ def main() -> None:
             admins = Membership.objects.filter(role="client-admin").select_related("client")
             owners = [(m.client_id, m.client.contracts.get().pk, m.user_id) for m in admins]
             sizes(args.backend)
-            measure(args.repeats, owners, technician, total, args.only)
+            measure(args.repeats, owners, technician, total, args.only, args.skip)
             return
         began = time.perf_counter()
         log(f"building {total:,} requests on {args.backend}")
@@ -532,7 +542,7 @@ def main() -> None:
         log(f"  total build: {time.perf_counter() - began:.0f} s")
         sizes(args.backend)
         log("measures (ms):")
-        measure(args.repeats, owners, technician, total, args.only)
+        measure(args.repeats, owners, technician, total, args.only, args.skip)
         if args.rebuild:
             from livret.support.search import rebuild
 
