@@ -27,6 +27,10 @@ POSTGRESQL = [
     # A search reads the request ids only: the long texts and vectors stored out of line keep
     # the table's pages few (a word in a third of 1,000,000 requests reads 15,000, not 500,000).
     "ALTER TABLE support_searchdocument SET (toast_tuple_target = 128)",
+    # Statistics on 10,000 lexemes instead of 1,000: the planner then knows that a rare word
+    # is rare (and reads its few requests by the index, without parallel workers).
+    "ALTER TABLE support_searchdocument ALTER COLUMN public_vector SET STATISTICS 1000,"
+    " ALTER COLUMN vendor_vector SET STATISTICS 1000",
     "CREATE INDEX support_search_vendor ON support_searchdocument USING gin (vendor_vector)",
 ]
 POSTGRESQL_UNDO = [
