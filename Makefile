@@ -25,12 +25,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP) ## install, set up the SQLite database with the presets and a demo, and serve
-	$(BIN)/livret demo
+	@# HOST and PORT reach the demo too: without LIVRET_SITE_URL, its links and its probes
+	@# follow the address it is served on (make run PORT=8001 watches port 8001).
+	LIVRET_HOST=$(HOST) LIVRET_PORT=$(PORT) $(BIN)/livret demo
 	@echo "open http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API: http://$(HOST):$(PORT)/api/docs)"
-	@# Without LIVRET_SMTP_HOST, outgoing mail goes to a local sink that prints it here.
+	@# Without LIVRET_SMTP_HOST, outgoing mail goes to a local sink that prints it here, decoded.
 	@if [ -z "$$LIVRET_SMTP_HOST" ]; then \
 	  echo "outgoing mail is printed below by a local SMTP sink on 127.0.0.1:$(SMTP_SINK_PORT)"; \
-	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_SINK_PORT) & sink=$$!; \
+	  $(BIN)/python -m livret.mail.sink --host 127.0.0.1 --port $(SMTP_SINK_PORT) & sink=$$!; \
 	  trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
 	  LIVRET_SMTP_PORT=$(SMTP_SINK_PORT) $(BIN)/livret serve --host $(HOST) --port $(PORT) --with-worker; \
 	else \

@@ -301,15 +301,20 @@ def profiled_run(
     return profile_breakdown(out)
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"livret-bench-{backend}-"))
-    env = {
+def environment(backend: str, data_dir: Path, postgres_url: str) -> dict[str, str]:
+    """The environment of the ``livret`` processes of a run: its data directory and database."""
+    return {
         **os.environ,
         "LIVRET_DATA_DIR": str(data_dir),
-        "DATABASE_URL": args.postgres_url if backend == "postgres" else "",
+        "DATABASE_URL": postgres_url if backend == "postgres" else "",
         "LIVRET_DEBUG": "False",
         "PYTHONPATH": str(ROOT),
     }
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"livret-bench-{backend}-"))
+    env = environment(backend, data_dir, args.postgres_url)
     database = postgres_database(args.postgres_url) if backend == "postgres" else None
     try:
         with database or contextlib.nullcontext():

@@ -81,13 +81,32 @@ CLIENTS = (
     ),
 )
 
-# (username, password, role, client slug or None, staff, superuser)
+# (username, password, role, client slug or None, staff, superuser, first name, last name):
+# pages and mails name people by their full name, never by their login.
 LOGINS = (
-    ("admin", "livret-admin-2026", Role.LEAD, None, True, True),
-    ("technicien", "livret-tech-2026", Role.TECHNICIAN, None, True, False),
-    ("exploitation", "livret-ops-2026", Role.OPERATOR, None, True, False),
-    ("martin", "livret-client-2026", Role.CLIENT_ADMIN, "boulangerie-martin", False, False),
-    ("durand", "livret-client-2026", Role.CLIENT_USER, "cabinet-durand", False, False),
+    ("admin", "livret-admin-2026", Role.LEAD, None, True, True, "Sophie", "Lambert"),
+    ("technicien", "livret-tech-2026", Role.TECHNICIAN, None, True, False, "Thomas", "Petit"),
+    ("exploitation", "livret-ops-2026", Role.OPERATOR, None, True, False, "Nadia", "Benali"),
+    (
+        "martin",
+        "livret-client-2026",
+        Role.CLIENT_ADMIN,
+        "boulangerie-martin",
+        False,
+        False,
+        "Jean",
+        "Martin",
+    ),
+    (
+        "durand",
+        "livret-client-2026",
+        Role.CLIENT_USER,
+        "cabinet-durand",
+        False,
+        False,
+        "Élise",
+        "Durand",
+    ),
 )
 
 
@@ -112,8 +131,12 @@ def _load_data() -> None:
                 territory=c.territory,
             )
     users = get_user_model()
-    for username, password, role, slug, staff, superuser in LOGINS:
+    for username, password, role, slug, staff, superuser, first, last in LOGINS:
         if users.objects.filter(username=username).exists():
+            # A demo made before people had names gets them (nothing else is changed).
+            users.objects.filter(username=username, first_name="", last_name="").update(
+                first_name=first, last_name=last
+            )
             continue
         user = users.objects.create_user(
             username=username,
@@ -121,6 +144,8 @@ def _load_data() -> None:
             email=f"{username}@demo.livret.invalid",
             is_staff=staff,
             is_superuser=superuser,
+            first_name=first,
+            last_name=last,
         )
         client = Client.objects.get(slug=slug) if slug else None
         Membership.objects.create(user=user, client=client, role=role)
@@ -132,25 +157,26 @@ TEAMS: tuple[tuple[str, str, list[str]], ...] = (
     ("Support général", "support-general", []),
 )
 
-# Canned responses: (title, team slug or None for every team, body with its variables).
+# Canned responses: (title, team slug or None for every team, body with its variables). No
+# greeting nor signature: the mail that carries a message adds them (livret.mail.letters).
 CANNED: tuple[tuple[str, str | None, str], ...] = (
     (
         "Prise en charge",
         None,
-        "Bonjour {nom},\n\nNous avons pris en charge votre demande {numero} pour {client}. "
-        "Nous revenons vers vous au plus tard le {echeance}.\n\nCordialement,",
+        "Nous avons pris en charge votre demande {numero} pour {client}. "
+        "Nous revenons vers vous au plus tard {echeance}.",
     ),
     (
         "Demande de capture d'écran",
         "support-quadra",
-        "Bonjour {nom},\n\nPour avancer sur la demande {numero}, pouvez-vous nous envoyer une "
-        "capture d'écran du message d'erreur et l'enchaînement des menus utilisés ?\n\nMerci,",
+        "Pour avancer sur la demande {numero}, pouvez-vous nous envoyer une "
+        "capture d'écran du message d'erreur et l'enchaînement des menus utilisés ?",
     ),
     (
         "Correctif disponible",
         "support-general",
-        "Bonjour {nom},\n\nUn correctif pour la demande {numero} est disponible. Merci de nous "
-        "dire s'il règle le problème chez {client}.\n\nCordialement,",
+        "Un correctif pour la demande {numero} est disponible. Merci de nous "
+        "dire s'il règle le problème chez {client}.",
     ),
 )
 
@@ -262,7 +288,7 @@ def load_demo() -> list[str]:
         f"livret demo ready — database: {settings.DATABASES['default']['NAME']}",
         "logins (username / password — role):",
     ]
-    for username, password, role, slug, _, _ in LOGINS:
+    for username, password, role, slug, *_ in LOGINS:
         who = f"client {slug}" if slug else "vendor"
         lines.append(f"  {username} / {password} — {Role(role).label} ({who})")
     return [*lines, *extra]

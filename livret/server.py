@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -22,8 +23,16 @@ class _Server(BaseApplication):
         return application
 
 
-def serve(host: str, port: int, *, workers: int = 2, threads: int = 4) -> None:
-    """Serve the WSGI app on host:port until SIGTERM/SIGINT; print where it listens."""
+def serve(
+    host: str,
+    port: int,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    when_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve the WSGI app on host:port until SIGTERM/SIGINT; print where it listens.
+    ``when_ready`` runs once the address is bound (gunicorn's hook of that name)."""
     print(
         f"livret: serving on http://{host}:{port}/ (workers={workers}, threads={threads})",
         flush=True,
@@ -37,5 +46,6 @@ def serve(host: str, port: int, *, workers: int = 2, threads: int = 4) -> None:
             "accesslog": "-",
             "graceful_timeout": 10,
             "timeout": 60,
+            **({"when_ready": lambda _arbiter: when_ready()} if when_ready else {}),
         }
     ).run()

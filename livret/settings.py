@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -91,7 +92,39 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("LIVRET_DEBUG", False)
 ALLOWED_HOSTS = env_list("LIVRET_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("LIVRET_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = os.environ.get("LIVRET_SITE_URL", "http://127.0.0.1:8000")
+# `livret serve` (docs/operator-guide.md): where it listens (its --host/--port options set these
+# two for the server and its worker, before the settings are read).
+WEB_HOST = (os.environ.get("LIVRET_HOST") or "127.0.0.1").strip()
+if not WEB_HOST:
+    raise ImproperlyConfigured("LIVRET_HOST must be a host name or address, not empty")
+WEB_PORT = env_int("LIVRET_PORT", 8000)
+if not 1 <= WEB_PORT <= 65535:
+    raise ImproperlyConfigured(f"LIVRET_PORT must be a TCP port (1 to 65535), not {WEB_PORT}")
+
+
+def _site_url() -> str:
+    """LIVRET_SITE_URL (the public address, without a trailing slash), else the address
+    ``livret serve`` listens on: every absolute link (mails, feeds) and the demo's probes use
+    it, so a demo served on another port links to itself."""
+    raw = (os.environ.get("LIVRET_SITE_URL") or "").strip()
+    if not raw:
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(WEB_HOST, WEB_HOST)  # noqa: S104
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        return f"http://{host}:{WEB_PORT}"
+    parts = urlsplit(raw)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"LIVRET_SITE_URL must be an http:// or https:// address such as "
+            f"https://support.example.fr, not {raw!r}"
+        )
+    return raw.rstrip("/")
+
+
+SITE_URL = _site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,6 +137,7 @@ INSTALLED_APPS = [
     "livret.tenants",
     "livret.mail",
     "livret.accounts",
+    "livret.notifications",
     "livret.support",
     "livret.status",
     "livret.statuspage",
@@ -143,6 +177,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "livret.notifications.context_processors.unread",
             ],
         },
     },
@@ -232,6 +267,9 @@ EMAIL_HOST_USER = os.environ.get("LIVRET_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("LIVRET_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("LIVRET_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("LIVRET_MAIL_FROM", "livret <support@livret.invalid>")
+# Who signs the mails that concern no contract (password reset, mail-gate refusals…): "L'équipe
+# support <name>". A mail about a contract is signed by the vendor of its offer.
+VENDOR_NAME = " ".join((os.environ.get("LIVRET_VENDOR_NAME") or "").split()) or "livret"
 # The mail gate's address (docs/mail.md): Reply-To of every outgoing mail; empty: none.
 MAIL_GATE_ADDRESS = os.environ.get("LIVRET_MAIL_GATE_ADDRESS", "").strip()
 
@@ -256,14 +294,7 @@ MONITORING_LEVEL2 = env_list("LIVRET_MONITORING_LEVEL2", [])
 # (as written in the webhook's URL) may be private, e.g. a receiver on the vendor's network.
 WEBHOOK_ALLOWED_HOSTS = env_list("LIVRET_WEBHOOK_ALLOWED_HOSTS", [])
 
-# `livret serve` (docs/operator-guide.md): where it listens, processes × threads. The command's
-# --host/--port/--workers/--threads options override these.
-WEB_HOST = (os.environ.get("LIVRET_HOST") or "127.0.0.1").strip()
-if not WEB_HOST:
-    raise ImproperlyConfigured("LIVRET_HOST must be a host name or address, not empty")
-WEB_PORT = env_int("LIVRET_PORT", 8000)
-if not 1 <= WEB_PORT <= 65535:
-    raise ImproperlyConfigured(f"LIVRET_PORT must be a TCP port (1 to 65535), not {WEB_PORT}")
+# `livret serve`: processes × threads (its --workers/--threads options override these).
 WEB_WORKERS = env_int_at_least("LIVRET_WEB_WORKERS", 2, 1, "a number of processes")
 # One thread per process: measured faster than threads on 2 cores (docs/performance.md).
 WEB_THREADS = env_int_at_least("LIVRET_WEB_THREADS", 1, 1, "a number of threads")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("livret.support.urls")),
+    path("", include("livret.notifications.urls")),
     path("", include("livret.status.urls")),
     path("", include("livret.statuspage.urls")),
     path("", include("livret.monitoring.urls")),

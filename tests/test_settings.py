@@ -172,3 +172,48 @@ def test_it_refuses_a_data_directory_it_cannot_create(tmp_path) -> None:
         f"livret: error: configuration: LIVRET_DATA_DIR {str(a_file / 'data')!r} "
         "cannot be created (Not a directory)"
     )
+
+
+def _site_url(tmp_path, **variables: str) -> str:
+    """LIVRET_SITE_URL as the settings read it under these variables."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LIVRET_SITE_URL", "LIVRET_PORT")}
+    env.update({"LIVRET_DATA_DIR": str(tmp_path), "DATABASE_URL": "", **variables})
+    code = "import livret.settings as s; print(s.SITE_URL, s.VENDOR_NAME, sep='|')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000|livret"),
+        ({"LIVRET_PORT": "8001"}, "http://127.0.0.1:8001|livret"),  # make run PORT=8001
+        ({"LIVRET_HOST": "0.0.0.0", "LIVRET_PORT": "9000"}, "http://127.0.0.1:9000|livret"),
+        ({"LIVRET_HOST": "::1"}, "http://[::1]:8000|livret"),
+        (
+            {"LIVRET_SITE_URL": "https://support.example.fr/", "LIVRET_PORT": "8001"},
+            "https://support.example.fr|livret",
+        ),
+        ({"LIVRET_VENDOR_NAME": "  Éditions   Exemple "}, "http://127.0.0.1:8000|Éditions Exemple"),
+    ],
+)
+def test_the_site_url_defaults_to_where_livret_serve_listens(tmp_path, variables, expected) -> None:
+    """issue 12: every absolute link and the demo's probes follow the address served."""
+    assert _site_url(tmp_path, **variables) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["support.example.fr", "ftp://example.fr", "http://x:port", "https://"]
+)
+def test_it_refuses_a_site_url_that_is_not_an_address(tmp_path, raw) -> None:
+    line = _configuration_error(tmp_path, "offers", "list", LIVRET_SITE_URL=raw)
+    assert line == (
+        "livret: error: configuration: LIVRET_SITE_URL must be an http:// or https:// address "
+        f"such as https://support.example.fr, not {raw!r}"
+    )

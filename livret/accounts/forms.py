@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -57,9 +58,13 @@ class OutboxPasswordResetForm(PasswordResetForm):
     ) -> None:
         from django.template import loader
 
+        # The link leads to LIVRET_SITE_URL, whatever host the request came in by.
+        context = {**context, "site_url": settings.SITE_URL}
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        queue_mail([to_email], subject, body, reason="password-reset")
+        user = context.get("user")
+        names = [user.get_full_name()] if user is not None else []
+        queue_mail([to_email], subject, body, reason="password-reset", names=names)
 
 
 class NewAccountForm(forms.Form):

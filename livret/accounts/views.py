@@ -24,9 +24,10 @@ from livret.accounts.forms import (
     VendorAccountForm,
 )
 from livret.errors import ServiceError
-from livret.tenants.access import Person, is_vendor, membership
+from livret.tenants.access import Person, display_name, is_vendor, membership
 from livret.tenants.models import CLIENT_ROLE_CHOICES, VENDOR_ROLES, Membership, Role
 from livret.web.errors import add_service_error, run_action
+from livret.web.landing import landing_url
 
 
 def _refused_as_throttled(response: HttpResponse) -> HttpResponse:
@@ -38,10 +39,16 @@ def _refused_as_throttled(response: HttpResponse) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, refusing (429) after too many failures for a username or address."""
+    """Django's login, refusing (429) after too many failures for a username or address.
+
+    Once signed in, a person goes to the safe ``next=`` page if any, else where their role
+    works (:func:`livret.web.landing.landing_url`)."""
 
     template_name = "accounts/login.html"
     form_class = ThrottledLoginForm
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user) or super().get_default_redirect_url()
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return _refused_as_throttled(super().form_invalid(form))
@@ -143,7 +150,7 @@ def set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.set_active(request.user, user, active),
-        text % {"name": user.get_username()},
+        text % {"name": display_name(user)},
         "account-users",
     )
 
@@ -156,6 +163,6 @@ def set_role(request: HttpRequest, user_id: int) -> HttpResponse:
     return run_action(
         request,
         lambda: services.set_role(request.user, user, request.POST.get("role", "")),
-        _("Rôle de %(name)s modifié.") % {"name": user.get_username()},
+        _("Rôle de %(name)s modifié.") % {"name": display_name(user)},
         "account-users",
     )

@@ -6,6 +6,7 @@ See docs/operator-guide.md. ``manage`` passes its arguments to Django's manageme
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -30,7 +31,14 @@ def _at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``livret serve``: the web server, with a background worker if asked."""
+    """``livret serve``: the web server, with a background worker if asked.
+
+    ``--host``/``--port`` are passed on as LIVRET_HOST/LIVRET_PORT before the settings are read,
+    to this process and to the worker: LIVRET_SITE_URL, when unset, is derived from them."""
+    if args.host:
+        os.environ["LIVRET_HOST"] = args.host
+    if args.port:
+        os.environ["LIVRET_PORT"] = str(args.port)
     setup_django()
     from django.conf import settings
 
@@ -40,16 +48,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.WEB_PORT
     workers = args.workers or settings.WEB_WORKERS
     threads = args.threads or settings.WEB_THREADS
-    worker = None
-    if args.with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "livret", "worker"])
+    _follow_site_url()
+    worker: list[subprocess.Popen[bytes]] = []
+
+    def start_worker() -> None:
+        # Once the server listens: the worker's first probes of the demo find it up.
+        worker.append(subprocess.Popen([sys.executable, "-m", "livret", "worker"]))
+
     try:
-        serve(host, port, workers=workers, threads=threads)
+        serve(
+            host,
+            port,
+            workers=workers,
+            threads=threads,
+            when_ready=start_worker if args.with_worker else None,
+        )
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+        for process in worker:
+            process.terminate()
+            process.wait(timeout=30)
     return 0
+
+
+def _follow_site_url() -> None:
+    """The demo's probes look at the address served now (``livret.status.demo``); nothing to
+    do on a database without the demo, or not migrated yet."""
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.db import DatabaseError
+
+    from livret.status.demo import follow_site_url
+
+    try:
+        moved = follow_site_url()
+    except (DatabaseError, ObjectDoesNotExist):
+        return
+    if moved:
+        print(f"livret: the demo's probes now watch {_site_url()}", flush=True)
+
+
+def _site_url() -> str:
+    from django.conf import settings
+
+    return str(settings.SITE_URL)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

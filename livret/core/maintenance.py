@@ -286,7 +286,7 @@ def _notice_violation(rules: _Rules, start: int, announced: int) -> Violation:
         "notice",
         f"préavis insuffisant : annoncée le {_local_text(rules.calendar, announced)} pour "
         f"le {_local_text(rules.calendar, start)}, soit {_ahead_text(start - announced)} ; "
-        f"il faut au moins {rules.notice_label} ({rules.source}, MNT-2)",
+        f"il faut au moins {rules.notice_label} ({rules.source})",  # MNT-2
     )
 
 
@@ -296,7 +296,7 @@ def _window_violation(rules: _Rules, start: int, end: int) -> Violation:
         f"hors fenêtre de maintenance : du {_local_text(rules.calendar, start)} au "
         f"{_local_text(rules.calendar, end)} ({rules.calendar.timezone}), une partie n'est "
         f"pas dans la fenêtre « {rules.window_label} » ({_window_text(rules.calendar)}) "
-        f"({rules.window_source}, MNT-1)",
+        f"({rules.window_source})",  # MNT-1
     )
 
 
@@ -306,7 +306,7 @@ def _blocking_violation(rules: _Rules, zone: tuple[int, int]) -> Violation:
         "blocking-too-early",
         f"intervention bloquante trop tôt : les jours ouvrés, pas d'intervention bloquante "
         f"avant {hi:%H:%M} (fenêtre ouverte à {lo:%H:%M}) ; le plan empiète sur "
-        f"{_local_text(rules.calendar, to_us(lo))}-{hi:%H:%M} ({rules.source}, MNT-1)",
+        f"{_local_text(rules.calendar, to_us(lo))}-{hi:%H:%M} ({rules.source})",  # MNT-1
     )
 
 

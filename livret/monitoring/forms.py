@@ -21,7 +21,7 @@ class SiteForm(forms.Form):
         label=_("Nombre d'utilisateurs"),
         min_value=1,
         max_value=100000,
-        help_text=_("Sert au calcul de la durée de mise en place (MON-4)."),
+        help_text=_("Sert au calcul de la durée de mise en place."),
     )
 
     def __init__(self, *args: Any, contracts: list[Any], **kwargs: Any) -> None:

@@ -29,7 +29,9 @@ class Site(models.Model):
     """MON-4: a client site under PreventCare, with its technical document."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="sites")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="sites")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="sites", verbose_name="contrat"
+    )
     name = models.CharField("nom", max_length=200)
     users_count = models.PositiveIntegerField("nombre d'utilisateurs", default=1)
     # MON-4: the technical document, one entry per section the offer lists
@@ -39,6 +41,7 @@ class Site(models.Model):
 
     class Meta:
         verbose_name = "site"
+        verbose_name_plural = "sites"
         ordering = ["client__name", "name"]
 
     def __str__(self) -> str:
@@ -64,13 +67,18 @@ class Server(models.Model):
     clock_skew_seconds = models.FloatField("décalage d'horloge (s)", null=True, blank=True)
     clock_flagged = models.BooleanField("horloge décalée", default=False)
     # JSON snapshot of livret.core.monitoring.RuleEngine for this server.
-    engine_state = models.JSONField(default=dict, blank=True)
+    engine_state = models.JSONField(
+        default=dict, blank=True, verbose_name="état du moteur de règles"
+    )
     # The worker's due column for scheduled checks and missing heartbeats.
-    next_check_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="prochaine vérification"
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     class Meta:
         verbose_name = "serveur"
+        verbose_name_plural = "serveurs"
         ordering = ["hostname"]
         indexes = [
             models.Index(
@@ -87,25 +95,35 @@ class Server(models.Model):
 class ServerToken(models.Model):
     """An agent's token for one server; only its SHA-256 is stored."""
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked = models.BooleanField(default=False)
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="tokens", verbose_name="serveur"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name="empreinte de la clé")
+    prefix = models.CharField(max_length=8, verbose_name="préfixe")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="créé le")
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name="dernier usage le")
+    revoked = models.BooleanField(default=False, verbose_name="révoqué")
+
+    class Meta:
+        verbose_name = "jeton d'agent"
+        verbose_name_plural = "jetons d'agent"
 
 
 class IngestedBatch(models.Model):
     """A batch an agent sent, kept so that a re-sent batch is never stored twice."""
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="batches")
-    batch_id = models.CharField(max_length=64)
-    kind = models.CharField(max_length=10)  # samples, events, backups
-    count = models.PositiveIntegerField()
-    received_at = models.DateTimeField()
-    clock_skew_seconds = models.FloatField(default=0.0)
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="batches", verbose_name="serveur"
+    )
+    batch_id = models.CharField(max_length=64, verbose_name="identifiant du lot")
+    kind = models.CharField(max_length=10, verbose_name="type")  # samples, events, backups
+    count = models.PositiveIntegerField(verbose_name="nombre")
+    received_at = models.DateTimeField(verbose_name="reçu le")
+    clock_skew_seconds = models.FloatField(default=0.0, verbose_name="décalage d'horloge (s)")
 
     class Meta:
+        verbose_name = "lot reçu"
+        verbose_name_plural = "lots reçus"
         constraints = [
             models.UniqueConstraint(fields=["server", "batch_id"], name="batch_once_per_server")
         ]
@@ -114,12 +132,16 @@ class IngestedBatch(models.Model):
 class Sample(models.Model):
     """One reading of a metric (``cpu_percent``, ``disk_free_percent:C:`` …) at a time."""
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="samples")
-    time = models.DateTimeField()
-    metric = models.CharField(max_length=120)
-    value = models.FloatField()
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="samples", verbose_name="serveur"
+    )
+    time = models.DateTimeField(verbose_name="instant")
+    metric = models.CharField(max_length=120, verbose_name="mesure")
+    value = models.FloatField(verbose_name="valeur")
 
     class Meta:
+        verbose_name = "échantillon"
+        verbose_name_plural = "échantillons"
         indexes = [models.Index(fields=["server", "metric", "time"], name="sample_series")]
 
 
@@ -130,25 +152,37 @@ class MonitoringEvent(models.Model):
         HARDWARE = "hardware", _("Matériel")
         EVENT_LOG = "event-log", _("Journal d'événements")
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="events")
-    time = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="events", verbose_name="serveur"
+    )
+    time = models.DateTimeField(db_index=True, verbose_name="instant")
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name="type")
     source = models.CharField(max_length=100)
-    severity = models.CharField(max_length=10)
+    severity = models.CharField(max_length=10, verbose_name="gravité")
     message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "événement de surveillance"
+        verbose_name_plural = "événements de surveillance"
 
 
 class BackupJob(models.Model):
     """MON-2: a backup job whose result is expected every day by a local time."""
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="backup_jobs")
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="backup_jobs", verbose_name="serveur"
+    )
     name = models.CharField("tâche", max_length=100)
     due_time = models.TimeField("résultat attendu avant (heure locale)")
-    timezone = models.CharField(max_length=64, default="Europe/Paris")
+    timezone = models.CharField(
+        max_length=64, default="Europe/Paris", verbose_name="fuseau horaire"
+    )
     # The worker's due column: next instant at which a missing result raises an alert.
-    next_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True, verbose_name="prochaine échéance")
 
     class Meta:
+        verbose_name = "tâche de sauvegarde"
+        verbose_name_plural = "tâches de sauvegarde"
         constraints = [
             models.UniqueConstraint(fields=["server", "name"], name="backup_job_name_per_server")
         ]
@@ -163,13 +197,19 @@ class BackupResult(models.Model):
         INCOMPLETE = "incomplete", _("Incomplète")
         CANCELLED = "cancelled", _("Annulée")
 
-    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="backup_results")
-    job = models.CharField(max_length=100)
-    status = models.CharField(max_length=12, choices=Status.choices)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField()
+    server = models.ForeignKey(
+        Server, on_delete=models.CASCADE, related_name="backup_results", verbose_name="serveur"
+    )
+    job = models.CharField(max_length=100, verbose_name="tâche")
+    status = models.CharField(max_length=12, choices=Status.choices, verbose_name="résultat")
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name="commencée le")
+    finished_at = models.DateTimeField(verbose_name="terminée le")
     message = models.TextField(blank=True)
-    received_at = models.DateTimeField()
+    received_at = models.DateTimeField(verbose_name="reçu le")
+
+    class Meta:
+        verbose_name = "résultat de sauvegarde"
+        verbose_name_plural = "résultats de sauvegarde"
 
 
 class ImpactSetting(models.Model):
@@ -177,15 +217,26 @@ class ImpactSetting(models.Model):
 
     rule = models.CharField("règle", max_length=60)
     server = models.ForeignKey(
-        Server, on_delete=models.CASCADE, null=True, blank=True, related_name="impact_settings"
+        Server,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="impact_settings",
+        verbose_name="serveur",
     )
     impact = models.CharField("impact", max_length=16, choices=Impact.choices)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="modifié par",
     )
-    changed_at = models.DateTimeField()
+    changed_at = models.DateTimeField(verbose_name="modifié le")
 
     class Meta:
+        verbose_name = "réglage d'impact"
+        verbose_name_plural = "réglages d'impact"
         constraints = [
             models.UniqueConstraint(fields=["rule", "server"], name="impact_setting_once"),
         ]
@@ -201,12 +252,14 @@ class MonitoringAlert(models.Model):
     """An alert for a server and a rule (and series, e.g. a volume), from the engine or
     Alertmanager; a repeat for the same server and rule folds into the open one (MON-3)."""
 
-    server = models.ForeignKey(Server, on_delete=models.PROTECT, related_name="alerts")
+    server = models.ForeignKey(
+        Server, on_delete=models.PROTECT, related_name="alerts", verbose_name="serveur"
+    )
     rule = models.CharField("règle", max_length=60)
     series = models.CharField("série", max_length=120, blank=True)
     source = models.CharField(max_length=16, default="engine")  # engine, alertmanager
-    fingerprint = models.CharField(max_length=64, blank=True)
-    state = models.CharField(max_length=10, choices=AlertState.choices)
+    fingerprint = models.CharField(max_length=64, blank=True, verbose_name="empreinte")
+    state = models.CharField(max_length=10, choices=AlertState.choices, verbose_name="état")
     impact = models.CharField("impact", max_length=16, choices=Impact.choices)
     impact_overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -214,21 +267,25 @@ class MonitoringAlert(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="impact fixé par",
     )
-    summary = models.CharField(max_length=300, blank=True)
-    last_value = models.FloatField(null=True, blank=True)
-    pending_at = models.DateTimeField(null=True, blank=True)
-    firing_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=300, blank=True, verbose_name="résumé")
+    last_value = models.FloatField(null=True, blank=True, verbose_name="dernière valeur")
+    pending_at = models.DateTimeField(null=True, blank=True, verbose_name="en attente depuis")
+    firing_at = models.DateTimeField(null=True, blank=True, verbose_name="déclenchée le")
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name="résolue le")
     occurrences = models.PositiveIntegerField("occurrences", default=1)
-    last_occurrence_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    last_occurrence_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="dernière occurrence"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name="prise en compte le")
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name="prise en compte par",
     )
     request = models.ForeignKey(
         "support.Request",
@@ -236,17 +293,19 @@ class MonitoringAlert(models.Model):
         null=True,
         blank=True,
         related_name="monitoring_alerts",
+        verbose_name="demande",
     )
     # MON-3 major/extended: level-1 diagnosis of at most 1 hour, then level 2.
     level = models.PositiveSmallIntegerField("niveau", default=1)
-    diagnosis_due_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    diagnosis_due_at = models.DateTimeField(null=True, blank=True, verbose_name="diagnostic dû le")
+    escalated_at = models.DateTimeField(null=True, blank=True, verbose_name="escaladée le")
     # Set once the MON-3 triage ran: triaging again is a no-op (livret.monitoring.triage).
     triaged_at = models.DateTimeField("triée le", null=True, blank=True)
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name="créée le")
 
     class Meta:
         verbose_name = "alerte"
+        verbose_name_plural = "alertes"
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -270,13 +329,23 @@ class MonitoringAlert(models.Model):
 class PhoneCallTask(models.Model):
     """MON-3 major/extended: call the client; done when a technician records the call."""
 
-    alert = models.ForeignKey(MonitoringAlert, on_delete=models.CASCADE, related_name="calls")
-    created_at = models.DateTimeField()
-    done_at = models.DateTimeField(null=True, blank=True)
+    alert = models.ForeignKey(
+        MonitoringAlert, on_delete=models.CASCADE, related_name="calls", verbose_name="alerte"
+    )
+    created_at = models.DateTimeField(verbose_name="créé le")
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name="fait le")
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="fait par",
     )
     notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "appel à passer"
+        verbose_name_plural = "appels à passer"
 
 
 class PreventiveVisit(models.Model):
@@ -287,11 +356,18 @@ class PreventiveVisit(models.Model):
     planned_for = models.DateField("prévue le")
     done_on = models.DateField("faite le", null=True, blank=True)
     technician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="technicien",
     )
     report = models.TextField("compte rendu", blank=True)
-    report_added_at = models.DateTimeField(null=True, blank=True)
+    report_added_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="compte rendu ajouté le"
+    )
 
     class Meta:
         verbose_name = "visite préventive"
+        verbose_name_plural = "visites préventives"
         ordering = ["planned_for"]

@@ -33,7 +33,7 @@ from livret.monitoring.models import (
 )
 from livret.monitoring.triage import rule_defaults
 from livret.support import services as support
-from livret.tenants.access import require_vendor
+from livret.tenants.access import display_name, require_vendor
 from livret.tenants.models import Contract
 
 log = logging.getLogger("livret.monitoring")
@@ -238,7 +238,7 @@ def record_visit(
     visit.save()
     site = Site.objects.select_for_update().get(pk=visit.site_id)
     document = dict(site.technical_document or {})
-    author = actor.get_full_name() or actor.get_username()
+    author = display_name(actor)
     entry = f"Visite du {done_on:%d/%m/%Y} — {author}\n{visit.report}"
     previous = str(document.get(VISITS_SECTION, "")).strip()
     document[VISITS_SECTION] = f"{previous}\n\n{entry}" if previous else entry

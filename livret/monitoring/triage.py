@@ -71,7 +71,7 @@ from livret.monitoring.models import (
 from livret.support import services as support
 from livret.support.models import Request
 from livret.support.services import NewRequest
-from livret.tenants.access import require_vendor
+from livret.tenants.access import full_names, require_vendor
 from livret.tenants.models import Contract, Membership, Role
 from livret.text import without_control_characters
 
@@ -133,14 +133,28 @@ def level2_addresses() -> list[str]:
 
 
 def _queue(
-    to: list[str], subject: str, body: str, reason: str, request: Request | None = None
+    alert: MonitoringAlert,
+    to: list[str],
+    subject: str,
+    body: str,
+    reason: str,
+    request: Request | None = None,
 ) -> None:
-    """Queue a mail in the outbox (sent by the worker after commit), threaded by the request."""
+    """Queue a mail in the outbox (sent by the worker after commit), threaded by the request,
+    greeting its readers by name and signed by the vendor of the site's contract."""
     to = [a for a in to if a]
     if not to:
         return
     thread = request.number if request is not None else None
-    queue_mail(to, f"[Prevent Care] {subject}"[:255], body, reason=reason, thread=thread)
+    queue_mail(
+        to,
+        f"[Prevent Care] {subject}"[:255],
+        body,
+        reason=reason,
+        thread=thread,
+        names=full_names(to),
+        vendor=alert.server.site.contract.offer_version.vendor,
+    )
 
 
 def _board_url() -> str:
@@ -280,10 +294,11 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
     if "mail-or-call" in plan.actions:
         instructions = instructions_for(alert.rule)
         _queue(
+            alert,
             to_client,
             _("Alerte de surveillance : %(what)s") % {"what": alert.summary or alert.rule},
             _(
-                "Bonjour,\n\nLa télésurveillance Prevent Care a relevé : %(what)s.\n\n"
+                "La télésurveillance Prevent Care a relevé : %(what)s.\n\n"
                 "Ce que vous pouvez faire : %(instructions)s\n\n"
                 "Notre équipe suit l'alerte et vous appellera si nécessaire.\n%(url)s\n"
             )
@@ -291,6 +306,7 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
             "monitoring-minor",
         )
         _queue(
+            alert,
             team_addresses(),
             _("Alerte mineure : %(what)s") % {"what": described},
             _("Le client a reçu les consignes par mail ; appelez-le si nécessaire.\n%(url)s\n")
@@ -301,6 +317,7 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
         alert.request = _open_request(alert, contacts, now)
         if alert.request is None:
             _queue(
+                alert,
                 team_addresses(),
                 _("Demande non ouverte : %(what)s") % {"what": described},
                 _(
@@ -312,10 +329,11 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
             )
     if "mail-client" in plan.actions and alert.request is not None:
         _queue(
+            alert,
             to_client,
             _("Alerte significative : %(what)s") % {"what": alert.summary or alert.rule},
             _(
-                "Bonjour,\n\nLa télésurveillance Prevent Care a relevé : %(what)s.\n"
+                "La télésurveillance Prevent Care a relevé : %(what)s.\n"
                 "Nous avons ouvert la demande %(number)s et la traitons.\n%(url)s\n"
             )
             % {
@@ -337,6 +355,7 @@ def _act(alert: MonitoringAlert, offer: Offer, now: datetime, *, timer_from: dat
             else "—"
         )
         _queue(
+            alert,
             team_addresses(),
             _("ALERTE MAJEURE : %(what)s") % {"what": described},
             _(
@@ -513,6 +532,7 @@ def notify_escalation(alert: MonitoringAlert, now: datetime) -> None:
             now,
         )
     _queue(
+        alert,
         level2_addresses(),
         _("Escalade niveau 2 : %(what)s") % {"what": described},
         _(

@@ -12,7 +12,8 @@ class WorkerHeartbeat(models.Model):
     jobs_run = models.PositiveBigIntegerField("tâches exécutées", default=0)
 
     class Meta:
-        verbose_name = "worker"
+        verbose_name = "processus d'arrière-plan"
+        verbose_name_plural = "processus d'arrière-plan"
         ordering = ["-last_seen"]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from livret.status.models import Service
+from livret.status.models import Incident, IncidentStatus, Service
 from livret.tenants.access import Person, is_vendor, membership
 
 
@@ -33,3 +33,11 @@ def access_service(user: Person, pk: int) -> Service:
         return visible_services(user).get(pk=pk)
     except Service.DoesNotExist:
         raise Http404("Aucun service de ce numéro.") from None
+
+
+def shown_incidents(user: Person, incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """The incidents of ``incidents`` this user may read: vendor staff all of them, a client's
+    people never a draft (a probe's guess the vendor has not confirmed, issue 12)."""
+    if is_vendor(user):
+        return incidents
+    return incidents.exclude(status=IncidentStatus.DRAFT)

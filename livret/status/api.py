@@ -124,7 +124,9 @@ def _services(user: User, ids: list[int]) -> list[Service]:
 
 
 def _visible_incident(user: User, pk: int) -> Incident:
-    found = Incident.objects.filter(pk=pk, services__in=access.visible_services(user)).first()
+    found = access.shown_incidents(
+        user, Incident.objects.filter(pk=pk, services__in=access.visible_services(user))
+    ).first()
     if found is None:
         raise Http404("Aucun incident de ce numéro.")
     return found
@@ -161,7 +163,11 @@ def availability(request: HttpRequest, service_id: int, query: Query[MonthQuery]
 def list_incidents(request: HttpRequest, ongoing: bool = False) -> list[dict[str, Any]]:
     """Incidents touching your services, newest first (at most 200)."""
     visible = _visible_ids(request.auth)
-    found = Incident.objects.filter(services__in=visible).distinct().order_by("-started_at")
+    found = (
+        access.shown_incidents(request.auth, Incident.objects.filter(services__in=visible))
+        .distinct()
+        .order_by("-started_at")
+    )
     if ongoing:
         found = found.filter(ended_at__isnull=True)
     found = found.prefetch_related("services", "updates")[:200]

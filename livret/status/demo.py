@@ -2,7 +2,9 @@
 
 For the demo's SaaS contracts (Quadra, Expert On Demand, Carrus): a production service each,
 public under its offer's name (never the client's), Expert's acceptance environment, an HTTP
-probe on the local server's ``/healthz`` and a TCP probe, a past incident with its timeline, a
+probe on the demo's own ``/healthz`` and a TCP probe on its port, both at the address it is
+served on (LIVRET_SITE_URL, by default where ``livret serve`` listens, so a demo served on
+another port watches itself and shows no outage), a past incident with its timeline, a
 maintenance planned in the window at least 48 hours ahead, and update announcements (with a
 date agreed for the Expert contract, which holds the personalised-update option). Idempotent:
 what exists is left alone. Everything goes through ``livret.status.services``.
@@ -11,7 +13,9 @@ what exists is left alone. Everything goes through ``livret.status.services``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -33,10 +37,32 @@ SERVICES = (
     ("E-2025-014", "acceptance", "Cegid Expert — recette", ""),
     ("S-2026-003", "production", "Carrus SaaS — production", "Eksaé Carrus SaaS"),
 )
-LOCAL_SERVER = "127.0.0.1:8000"  # `make run` serves here
 INCIDENT_TITLE = "Lenteurs puis coupure de l'accès Quadra"
 DESCRIPTION = "Intervention bloquante : l'accès au service sera coupé pendant la fenêtre."
 MAINTENANCE_TITLE = "Montée de version de la base de données"
+
+
+def own_targets() -> dict[str, str]:
+    """Where the demo's probes look: its own ``/healthz`` and port, at LIVRET_SITE_URL."""
+    base = settings.SITE_URL.rstrip("/")
+    parts = urlsplit(base)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return {"http": f"{base}/healthz", "tcp": f"{parts.hostname}:{port}"}
+
+
+def follow_site_url() -> int:
+    """Point the demo's probes at the address the demo is served on now (a demo made on port
+    8000 and served on 8001 would otherwise watch nothing and show an outage); returns how many
+    probes moved. Only the demo's own services are touched."""
+    names = [name for _, _, name, _ in SERVICES]
+    probes = Probe.objects.filter(service__name__in=names, kind__in=["http", "tcp"])
+    targets = own_targets()
+    moved = [p for p in probes if p.target != targets[p.kind]]
+    if moved:
+        tech = get_user_model().objects.get(username="technicien")
+        for probe in moved:
+            services.set_probe_target(tech, probe, targets[probe.kind])
+    return len(moved)
 
 
 def _last_weekday_morning(now: datetime, days_back: int) -> datetime:
@@ -69,10 +95,12 @@ def load_status_demo() -> list[str]:
         made[f"{reference}/{environment}"] = service
     quadra = made.get("Q-2026-001/production")
     expert = made.get("E-2025-014/production")
+    targets = own_targets()
     if quadra is not None and not quadra.probes.exists():
-        services.add_probe(tech, quadra, kind="http", target=f"http://{LOCAL_SERVER}/healthz")
+        services.add_probe(tech, quadra, kind="http", target=targets["http"])
     if expert is not None and not expert.probes.exists():
-        services.add_probe(tech, expert, kind="tcp", target=LOCAL_SERVER)
+        services.add_probe(tech, expert, kind="tcp", target=targets["tcp"])
+    follow_site_url()
     if quadra is not None and not Incident.objects.filter(title=INCIDENT_TITLE).exists():
         _past_incident(tech, quadra, now)
     # Quadra and Expert share their window (weeknights, blocking work from 22:00: MNT-1).

@@ -39,7 +39,7 @@ class ServiceForm(forms.Form):
         label=_("Libellé public"),
         max_length=200,
         required=False,
-        help_text=_("Montré sans connexion ; ne doit jamais nommer le client (MNT-3)."),
+        help_text=_("Montré sans connexion ; ne doit jamais nommer le client."),
     )
 
 
@@ -74,7 +74,7 @@ class IncidentForm(forms.Form):
         label=_("Cause"),
         choices=Cause.choices,
         initial=Cause.SERVICE,
-        help_text=_("Seule la cause « service » compte dans le taux de disponibilité (AVL-2)."),
+        help_text=_("Seule la cause « service » compte dans le taux de disponibilité."),
     )
     started_at = when(_("Début (heure de Paris)"))
     message = forms.CharField(label=_("Premier message"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -114,12 +114,15 @@ class MaintenanceForm(forms.Form):
     blocking = forms.BooleanField(
         label=_("Intervention bloquante"),
         required=False,
-        help_text=_("Q et E : pas d'intervention bloquante avant 22:00 les jours ouvrés."),
+        help_text=_(
+            "Quadra Entreprise et Expert On Demand : pas d'intervention bloquante avant 22:00 "
+            "les jours ouvrés."
+        ),
     )
     urgent = forms.BooleanField(
         label=_("Maintenance urgente"),
         required=False,
-        help_text=_("Possible à tout moment, enregistrée comme urgente (MNT-2)."),
+        help_text=_("Possible à tout moment, enregistrée comme urgente."),
     )
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -146,7 +149,7 @@ class AnnouncementForm(forms.Form):
     needs_training = forms.BooleanField(label=_("Nécessite une formation"), required=False)
     regulatory = forms.BooleanField(label=_("Patch réglementaire"), required=False)
     changes_required_knowledge = forms.BooleanField(
-        label=_("Change ce que les utilisateurs doivent savoir (MNT-5)"), required=False
+        label=_("Change ce que les utilisateurs doivent savoir"), required=False
     )
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False

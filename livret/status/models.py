@@ -47,7 +47,9 @@ class Cause(models.TextChoices):
 class Service(models.Model):
     """AVL-2: a contract's production (or acceptance) environment, watched and measured."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="services")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="services", verbose_name="contrat"
+    )
     environment = models.CharField(
         "environnement", max_length=12, choices=Environment.choices, default=Environment.PRODUCTION
     )
@@ -56,7 +58,7 @@ class Service(models.Model):
     public = models.BooleanField(
         "sur la page publique",
         default=False,
-        help_text="MNT-3 : montré sans connexion, sous son libellé public (jamais le client)",
+        help_text="montré sans connexion, sous son libellé public (jamais le client)",  # MNT-3
     )
     public_label = models.CharField("libellé public", max_length=200, blank=True)
     state = models.CharField(
@@ -67,6 +69,7 @@ class Service(models.Model):
 
     class Meta:
         verbose_name = "service"
+        verbose_name_plural = "services"
         ordering = ["contract__client__name", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -103,15 +106,20 @@ class Probe(models.Model):
     retries = models.PositiveSmallIntegerField("nouvelles tentatives", default=2)
     enabled = models.BooleanField("active", default=True)
     # The worker's due column: one indexed query finds the probes to run, claimed by CAS.
-    next_run_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_state = models.CharField(max_length=8, default="unknown")  # up, down, unknown
-    last_checked_at = models.DateTimeField(null=True, blank=True)
-    last_latency_ms = models.FloatField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True, verbose_name="prochain passage")
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name="réservée jusqu'à")
+    last_state = models.CharField(
+        max_length=8, default="unknown", verbose_name="dernier état"
+    )  # up, down, unknown
+    last_checked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="dernière vérification"
+    )
+    last_latency_ms = models.FloatField(null=True, blank=True, verbose_name="dernière latence (ms)")
+    last_error = models.TextField(blank=True, verbose_name="dernière erreur")
 
     class Meta:
         verbose_name = "sonde"
+        verbose_name_plural = "sondes"
         indexes = [
             models.Index(
                 fields=["next_run_at"],
@@ -127,13 +135,17 @@ class Probe(models.Model):
 class ProbeStateChange(models.Model):
     """A probe went up or down: the time, and the error that made it down (AVL-4)."""
 
-    probe = models.ForeignKey(Probe, on_delete=models.CASCADE, related_name="changes")
-    at = models.DateTimeField(db_index=True)
-    state = models.CharField(max_length=8)  # up, down
-    error = models.TextField(blank=True)
-    latency_ms = models.FloatField(null=True, blank=True)
+    probe = models.ForeignKey(
+        Probe, on_delete=models.CASCADE, related_name="changes", verbose_name="sonde"
+    )
+    at = models.DateTimeField(db_index=True, verbose_name="le")
+    state = models.CharField(max_length=8, verbose_name="état")  # up, down
+    error = models.TextField(blank=True, verbose_name="erreur")
+    latency_ms = models.FloatField(null=True, blank=True, verbose_name="latence (ms)")
 
     class Meta:
+        verbose_name = "changement d'état de sonde"
+        verbose_name_plural = "changements d'état de sonde"
         ordering = ["probe_id", "at"]
 
 
@@ -160,16 +172,26 @@ class Incident(models.Model):
     ended_at = models.DateTimeField("fin", null=True, blank=True)
     public = models.BooleanField("publié", default=True)
     detected_by = models.ForeignKey(
-        Probe, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+        Probe,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+        verbose_name="détecté par la sonde",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="créé par",
     )
     created_at = models.DateTimeField("créé le")
     updated_at = models.DateTimeField("mis à jour le")
 
     class Meta:
         verbose_name = "incident"
+        verbose_name_plural = "incidents"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["started_at", "ended_at"], name="incident_period")]
 
@@ -185,14 +207,20 @@ class IncidentUpdate(models.Model):
     """One entry of an incident's public timeline."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
-    at = models.DateTimeField()
-    status = models.CharField(max_length=14, choices=IncidentStatus.choices)
+    at = models.DateTimeField(verbose_name="le")
+    status = models.CharField(max_length=14, choices=IncidentStatus.choices, verbose_name="état")
     message = models.TextField()
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="auteur",
     )
 
     class Meta:
+        verbose_name = "point d'étape d'incident"
+        verbose_name_plural = "points d'étape d'incident"
         ordering = ["incident_id", "at", "pk"]
 
 
@@ -232,12 +260,17 @@ class Maintenance(models.Model):
     completed_at = models.DateTimeField("terminée le", null=True, blank=True)
     public = models.BooleanField("publiée", default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="créée par",
     )
     created_at = models.DateTimeField("créée le")
 
     class Meta:
         verbose_name = "maintenance"
+        verbose_name_plural = "maintenances"
         ordering = ["-starts_at"]
         indexes = [models.Index(fields=["starts_at", "ends_at"], name="maintenance_period")]
 
@@ -267,16 +300,22 @@ class UpdateAnnouncement(models.Model):
     needs_training = models.BooleanField("nécessite une formation", default=False)
     regulatory = models.BooleanField("patch réglementaire", default=False)
     changes_required_knowledge = models.BooleanField(
-        "change ce que les utilisateurs doivent savoir (MNT-5)", default=False
+        "change ce que les utilisateurs doivent savoir",
+        default=False,  # MNT-5
     )
     notes = models.TextField("notes", blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="créée par",
     )
     created_at = models.DateTimeField("annoncée le")
 
     class Meta:
         verbose_name = "annonce de mise à jour"
+        verbose_name_plural = "annonces de mise à jour"
         ordering = ["-planned_for"]
 
     def __str__(self) -> str:
@@ -287,16 +326,27 @@ class AgreedUpdateDate(models.Model):
     """MNT-4, E option personalised update: the date agreed with one client."""
 
     announcement = models.ForeignKey(
-        UpdateAnnouncement, on_delete=models.CASCADE, related_name="agreed_dates"
+        UpdateAnnouncement,
+        on_delete=models.CASCADE,
+        related_name="agreed_dates",
+        verbose_name="annonce",
     )
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="update_dates")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="update_dates", verbose_name="contrat"
+    )
     agreed_for = models.DateTimeField("date convenue")
     agreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name="convenue par",
     )
-    agreed_at = models.DateTimeField()
+    agreed_at = models.DateTimeField(verbose_name="convenue le")
 
     class Meta:
+        verbose_name = "date de mise à jour convenue"
+        verbose_name_plural = "dates de mise à jour convenues"
         constraints = [
             models.UniqueConstraint(
                 fields=["announcement", "contract"], name="agreed_update_once_per_contract"
@@ -314,8 +364,8 @@ class StatusEvent(models.Model):
     records a change of cause (``data["cause"]`` and ``data["previous_cause"]``).
     """
 
-    at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=40)
+    at = models.DateTimeField(db_index=True, verbose_name="le")
+    kind = models.CharField(max_length=40, verbose_name="type")
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
@@ -323,7 +373,12 @@ class StatusEvent(models.Model):
         Maintenance, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     announcement = models.ForeignKey(
-        UpdateAnnouncement, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        UpdateAnnouncement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name="annonce",
     )
     service = models.ForeignKey(
         Service, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
@@ -332,11 +387,13 @@ class StatusEvent(models.Model):
     # whose services are concerned (``clients``: list of client ids).
     public = models.BooleanField(default=False)
     clients = models.JSONField(default=list)
-    title = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
-    data = models.JSONField(default=dict)
+    title = models.CharField(max_length=300, verbose_name="titre")
+    body = models.TextField(blank=True, verbose_name="texte")
+    data = models.JSONField(default=dict, verbose_name="données")
 
     class Meta:
+        verbose_name = "événement de statut"
+        verbose_name_plural = "événements de statut"
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:

@@ -314,8 +314,12 @@ def maintenance_list(request: HttpRequest) -> HttpResponse:
     require_vendor_page(request.user)
     rows = Maintenance.objects.prefetch_related("services__contract__client")
     current = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS]
+    upcoming = list(rows.filter(status__in=current).order_by("starts_at"))
+    overlaps = services.overlaps_among(upcoming)
+    for row in upcoming:
+        row.overlaps = overlaps.get(row.pk, [])  # a warning on the row, never a refusal
     context = {
-        "upcoming": rows.filter(status__in=current).order_by("starts_at"),
+        "upcoming": upcoming,
         "past": paginate(
             request, rows.exclude(status__in=current).order_by("-starts_at", "-pk"), _maintenances
         ),
@@ -355,12 +359,14 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
     choices = [s for s in _all_services() if s.contract.offer_version.offer.maintenance]
     form = MaintenanceForm(request.POST or None, services=choices)
     proposal = None
+    overlaps: list[Maintenance] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        picked = _picked(request, data["services"])
         try:
-            services.plan_maintenance(
+            planned = services.plan_maintenance(
                 request.user,
-                _picked(request, data["services"]),
+                picked,
                 data["title"],
                 data["starts_at"],
                 data["ends_at"],
@@ -372,20 +378,39 @@ def maintenance_new(request: HttpRequest) -> HttpResponse:
         except MaintenanceRefused as refused:
             proposal = refused.next_allowed_start
             if proposal is not None:
-                form = _prefilled(request, choices, proposal, data["ends_at"] - data["starts_at"])
+                length = data["ends_at"] - data["starts_at"]
+                form = _prefilled(request, choices, proposal, length)
+                overlaps = services.overlapping(picked, proposal, proposal + length)
             add_service_error(form, refused)
         except ServiceError as error:
             add_service_error(form, error)
         else:
             messages.success(request, gettext("Maintenance planifiée et annoncée."))
+            for other in services.overlapping(
+                picked, planned.starts_at, planned.ends_at, exclude=planned
+            ):
+                messages.warning(request, _overlap_text(other))
             return redirect("status-maintenances")
     context = {
         "form": form,
         "windows": _windows(choices, timezone.now()),
         "days": WINDOW_DAYS,
         "proposal": proposal,
+        "overlaps": [_overlap_text(other) for other in overlaps],
     }
     return render(request, "status/maintenance_new.html", context)
+
+
+def _overlap_text(other: Maintenance) -> str:
+    """The warning of a plan that meets another maintenance on one of its services."""
+    return gettext(
+        "Attention : chevauche la maintenance « %(title)s » (du %(start)s au %(end)s) sur un "
+        "même service. Elle n'est pas refusée : vérifiez que les deux peuvent avoir lieu ensemble."
+    ) % {
+        "title": other.title,
+        "start": timezone.localtime(other.starts_at).strftime("%d/%m/%Y %H:%M"),
+        "end": timezone.localtime(other.ends_at).strftime("%d/%m/%Y %H:%M"),
+    }
 
 
 def _prefilled(
@@ -538,9 +563,9 @@ def availability_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": list(reversed(history)),
         "chart": chart,
         "causes": [(c, Cause(c).label) for c in Cause.values if c != Cause.SERVICE],
-        "incidents": service.incidents.filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gte=since)
-        ).order_by("-started_at"),
+        "incidents": access.shown_incidents(request.user, service.incidents.all())
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
+        .order_by("-started_at"),
         "maintenances": service.maintenances.exclude(status=MaintenanceStatus.CANCELLED)
         .filter(ends_at__gte=since)
         .order_by("-starts_at"),

@@ -272,11 +272,19 @@ class _Scope:
     own: dict[int, Service]
     public: dict[int, Service]
     views: dict[int, ServiceView]
+    staff: bool = False
 
     def incident_query(self) -> Q:
-        # Drafts are a probe's guess, waiting for the vendor: never public.
-        published = Q(public=True) & ~Q(status=IncidentStatus.DRAFT)
-        return Q(services__in=list(self.own)) | (Q(services__in=list(self.public)) & published)
+        # Drafts are a probe's guess, waiting for the vendor: never public, and never shown to
+        # a client either, even on its own services (issue 12); vendor staff see them.
+        draft = Q(status=IncidentStatus.DRAFT)
+        published = Q(public=True) & ~draft
+        own = (
+            Q(services__in=list(self.own))
+            if self.staff
+            else Q(services__in=list(self.own)) & ~draft
+        )
+        return own | (Q(services__in=list(self.public)) & published)
 
     def maintenance_query(self) -> Q:
         return Q(services__in=list(self.own)) | Q(services__in=list(self.public), public=True)
@@ -337,7 +345,7 @@ def _scope(vendor: str, viewer: Viewer, user: Person | None = None) -> _Scope:
         views[pk] = _view(service, service.slug, service.name, own=True, staff=viewer.staff)
     for pk, service in public.items():
         views[pk] = _view(service, keys[pk], public_label(service), own=False, staff=False)
-    return _Scope(own, public, views)
+    return _Scope(own, public, views, staff=viewer.staff)
 
 
 def _view(service: Service, key: str, label: str, *, own: bool, staff: bool) -> ServiceView:
@@ -363,9 +371,12 @@ def _incident_view(incident: Incident, scope: _Scope) -> IncidentView:
     services = scope.shown([s.pk for s in incident.service_rows], published)
     own = any(s.own for s in services)
     updates: list[IncidentUpdate] = list(incident.updates.all())
+    if not scope.staff:
+        # What was written while it was a probe's draft stays the vendor's (issue 12).
+        updates = [u for u in updates if u.status != IncidentStatus.DRAFT]
     if not own:
         # The public reads what the vendor wrote: a probe's own messages name its target.
-        updates = [u for u in updates if u.author_id and u.status != IncidentStatus.DRAFT]
+        updates = [u for u in updates if u.author_id]
     return IncidentView(
         pk=incident.pk,
         title=incident.title,

@@ -57,22 +57,30 @@ class Subscription(models.Model):
         null=True,
         blank=True,
         related_name="status_subscriptions",
+        verbose_name="créé par",
     )
     email = models.EmailField("adresse e-mail", blank=True)
     webhook_url = models.URLField("adresse du webhook", max_length=500, blank=True)
     secret = models.CharField("secret de signature", max_length=64, blank=True)
-    confirm_token = models.CharField(max_length=64, unique=True, default=new_token)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirm_token = models.CharField(
+        max_length=64, unique=True, default=new_token, verbose_name="jeton de confirmation"
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="confirmation envoyée le"
+    )
     confirmed_at = models.DateTimeField("confirmé le", null=True, blank=True)
-    unsubscribe_token = models.CharField(max_length=64, unique=True, default=new_token)
+    unsubscribe_token = models.CharField(
+        max_length=64, unique=True, default=new_token, verbose_name="jeton de désabonnement"
+    )
     # Events up to this id happened before the subscription started: never sent to it.
-    start_after_event = models.BigIntegerField(default=0)
+    start_after_event = models.BigIntegerField(default=0, verbose_name="à partir de l'événement")
     active = models.BooleanField("actif", default=True)
     created_at = models.DateTimeField("créé le")
     ended_at = models.DateTimeField("désabonné le", null=True, blank=True)
 
     class Meta:
         verbose_name = "abonnement à la page de statut"
+        verbose_name_plural = "abonnements à la page de statut"
         ordering = ["vendor", "-created_at"]
         indexes = [models.Index(fields=["vendor", "email"], name="status_sub_email")]
         constraints = [
@@ -109,19 +117,24 @@ class Delivery(models.Model):
         DROPPED = "dropped", _("Abandonné (abonnement terminé)")
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+        Subscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name="abonnement"
     )
-    event = models.ForeignKey(StatusEvent, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField()
+    event = models.ForeignKey(
+        StatusEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name="événement"
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name="état"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name="tentatives")
+    next_attempt_at = models.DateTimeField(verbose_name="prochaine tentative")
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name="réservé le")
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name="remis le")
+    last_error = models.TextField(blank=True, verbose_name="dernière erreur")
+    created_at = models.DateTimeField(verbose_name="créé le")
 
     class Meta:
         verbose_name = "envoi"
+        verbose_name_plural = "envois"
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="delivery_once")
         ]
@@ -140,7 +153,11 @@ class FanOutCursor(models.Model):
     """
 
     position = models.BigIntegerField(default=0)
-    gaps = models.JSONField(default=dict)
+    gaps = models.JSONField(default=dict, verbose_name="trous")
+
+    class Meta:
+        verbose_name = "curseur de diffusion"
+        verbose_name_plural = "curseurs de diffusion"
 
 
 class PageVersion(models.Model):
@@ -150,4 +167,8 @@ class PageVersion(models.Model):
     per request (``livret.statuspage.cache``).
     """
 
-    counter = models.BigIntegerField(default=0)
+    counter = models.BigIntegerField(default=0, verbose_name="compteur")
+
+    class Meta:
+        verbose_name = "version de la page de statut"
+        verbose_name_plural = "versions de la page de statut"

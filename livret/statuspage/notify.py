@@ -48,8 +48,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from livret.mail.letters import letter
 from livret.offers.models import OfferVersion
-from livret.status.models import Incident, Maintenance, Service, StatusEvent
+from livret.status.models import Incident, IncidentStatus, Maintenance, Service, StatusEvent
 from livret.statuspage.board import PARIS, public_keys, public_label, vendors
 from livret.statuspage.feeds import absolute, event_path, site_domain
 from livret.statuspage.models import Channel, Delivery, FanOutCursor, Subscription
@@ -170,8 +171,11 @@ def audiences(events: list[StatusEvent]) -> dict[int, Audience]:
     for event in events:
         audience = Audience(services=[facts[i] for i in sorted(concerned[event.pk]) if i in facts])
         publishable = _publishable(event)
+        # What a probe wrote on its draft is for the vendor only (issue 12): no client hears it.
+        drafted = (event.data or {}).get("status") == IncidentStatus.DRAFT
         for service in audience.services:
-            audience.clients[service.vendor].add(service.client_id)
+            if not drafted:
+                audience.clients[service.vendor].add(service.client_id)
             if publishable and service.public:
                 audience.public.add(service.vendor)
         if event.announcement is not None:
@@ -334,11 +338,13 @@ def unsubscribe_url(subscription: Subscription) -> str:
 def email_message(
     delivery: Delivery, audience: Audience, vendor_name: str, connection: BaseEmailBackend | None
 ) -> EmailMessage:
-    """The notification mail: French plain text, one-click unsubscribe (RFC 8058)."""
+    """The notification mail: French plain text greeting the subscriber (by name when it is a
+    client's person) and signed by the vendor, one-click unsubscribe (RFC 8058)."""
     event = delivery.event
     subscription = delivery.subscription
     unsubscribe = unsubscribe_url(subscription)
-    body = render_to_string(
+    person = subscription.created_by
+    news = render_to_string(
         "statuspage/mail/notification.txt",
         {
             "vendor": vendor_name,
@@ -347,8 +353,11 @@ def email_message(
             "at": event.at.astimezone(PARIS),
             "services": [label for _, label in _services_for(subscription, audience)],
             "link": absolute(event_path(subscription.vendor, event)),
-            "unsubscribe": unsubscribe,
         },
+    )
+    body = letter(news, names=[person.get_full_name()] if person else [], vendor=vendor_name) + (
+        f"\n--\nVous recevez ce message parce que vous êtes abonné à l'état des services "
+        f"{vendor_name}.\nSe désabonner en un clic : {unsubscribe}\n"
     )
     return EmailMessage(
         subject=f"[{vendor_name}] {event.title}"[:250],
@@ -522,7 +531,10 @@ def deliver_due(now: datetime, limit: int = SEND_LIMIT, budget: float = TIME_BUD
             if not _claim(pk, status, attempts, now):
                 continue
             delivery = Delivery.objects.select_related(
-                "subscription", "event__incident", "event__maintenance", "event__announcement"
+                "subscription__created_by",
+                "event__incident",
+                "event__maintenance",
+                "event__announcement",
             ).get(pk=pk)
             subscription = delivery.subscription
             if not subscription.active:

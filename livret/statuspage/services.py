@@ -101,6 +101,8 @@ def subscribe_email(
         ),
         reason="status-subscription",
         now=now,
+        names=[user.get_full_name()] if client_id is not None and user is not None else [],
+        vendor=name,
     )
     return subscription
 

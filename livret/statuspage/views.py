@@ -44,6 +44,7 @@ from livret.statuspage.csrf import csrf_token
 from livret.statuspage.feeds import atom_feed, maintenance_calendar, summary_json
 from livret.statuspage.forms import SubscribeForm, WebhookForm
 from livret.web.errors import add_service_error
+from livret.web.offers import client_vendors
 
 # Where the cached page gets each visitor's CSRF token (plain letters: escaping keeps them).
 CSRF_HOLE = "livretcsrfholeb7e0c1"
@@ -192,8 +193,15 @@ def atom(request: HttpRequest, vendor: str) -> HttpResponse:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """The vendors that have a status page."""
-    return render(request, "statuspage/index.html", {"vendors": sorted(vendors().items())})
+    """The vendors that have a status page. A client's person (the menu's "État des services")
+    sees only its own vendors, and goes straight to its page when there is one."""
+    pages = sorted(vendors().items())
+    own = client_vendors(request.user)
+    if own is not None:
+        pages = [(slug, name) for slug, name in pages if name in own]
+        if len(pages) == 1:
+            return redirect("statuspage:private", pages[0][0])
+    return render(request, "statuspage/index.html", {"vendors": pages})
 
 
 @login_required

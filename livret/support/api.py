@@ -26,7 +26,7 @@ from ninja.files import UploadedFile
 from livret.api.auth import api_auth
 from livret.api.errors import ERRORS, Error
 from livret.errors import NotFound, ServiceError
-from livret.support import idempotency, reports, services
+from livret.support import idempotency, reports, search, services
 from livret.support.access import (
     access_attachment,
     access_contract,
@@ -306,7 +306,8 @@ def _file(user: User, payload: NewRequestIn) -> tuple[Request, dict[str, Any]]:
 
 @router.get("/requests", response={200: RequestPage, ERRORS: Error})
 def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, Any]:
-    """The requests you may see. Vendor staff get the technician queue order (REQ-9)."""
+    """The requests you may see, found by ``q`` if given (full-text search: clients never by
+    a word of an internal note). Vendor staff get the technician queue order (REQ-9)."""
     user = request.auth
     vendor = is_vendor(user)
     found = visible_requests(user)
@@ -321,6 +322,7 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[
     if filters.breached is not None:
         late = ~Q(breached=[]) | Q(next_deadline_at__lt=timezone.now())
         found = found.filter(late) if filters.breached else found.exclude(late)
+    found = search.matching(found, filters.q or "", user)
     found = queue_order(found) if vendor else found.order_by("-registered_at", "-pk")
     page = found[filters.offset : filters.offset + filters.limit]
     return {

@@ -29,6 +29,15 @@ only when that day has no checkpoint yet.
 
 The bulk recompute of stored deadlines lives in :mod:`livret.support.recompute`.
 
+New requests told to the staff
+------------------------------
+A filing leaves ``staff_told_at`` empty; :func:`tell_staff_of_new_requests` (every 5 s) finds
+those requests on the partial index ``request_staff_untold`` and, for each, sets the column
+with a compare-and-swap update and notifies the staff in the same transaction
+(``services.staff.notify_new_request``): once with several workers (the second one's update
+finds the column set), and never lost (a worker killed before the commit leaves it empty for
+the next scan). Filing itself pays nothing for the notification.
+
 Idempotency keys
 ----------------
 The ``idempotency-keys`` job forgets the ``Idempotency-Key`` of API filings older than
@@ -47,6 +56,7 @@ from livret.ops.worker import Job
 from livret.support import idempotency, services
 from livret.support.checkpoints import write_checkpoint
 from livret.support.models import Request
+from livret.support.services.staff import notify_new_request
 
 log = logging.getLogger("livret.support.jobs")
 
@@ -106,6 +116,38 @@ def scan_breaches(now: datetime, limit: int = 500) -> int:
     return recorded
 
 
+# --------------------------------------------------------------------------- new requests
+
+
+def _tell_new(pk: int, now: datetime) -> int:
+    """Claim one untold request and tell its staff, in one transaction; 1 if told."""
+    with transaction.atomic():
+        if not Request.objects.filter(pk=pk, staff_told_at__isnull=True).update(staff_told_at=now):
+            return 0  # another worker told them
+        request = Request.objects.select_related("client", "contract__offer_version").get(pk=pk)
+        filed = request.events.filter(seq=1).select_related("actor").first()
+        # The person who filed or recorded it (a technician taking a call) is not told.
+        notify_new_request(request, actor=filed.actor if filed else None)
+    return 1
+
+
+def tell_staff_of_new_requests(now: datetime, limit: int = 200) -> int:
+    """Tell the staff of every request filed since the last scan; return how many."""
+    due = Request.objects.filter(staff_told_at__isnull=True).order_by("registered_at", "pk")
+    return scan(
+        list(due.values_list("pk", flat=True)[:limit]),
+        lambda pk: _tell_new(pk, now),
+        None,  # a failure leaves the request untold: tried again at the next scan
+        log=log,
+        failure="request %s: telling the staff of it failed; retried at the next scan",
+    )
+
+
+def run_new_requests(now: datetime) -> None:
+    """The ``new-requests`` worker job: :func:`tell_staff_of_new_requests`."""
+    tell_staff_of_new_requests(now)
+
+
 def run_scan(now: datetime) -> None:
     """The ``sla-alerts`` worker job: :func:`scan_breaches` at the worker's clock."""
     scan_breaches(now)
@@ -123,10 +165,12 @@ def checkpoint_audit(now: datetime) -> None:
         log.info("audit checkpoint: %d request head(s) written", written)
 
 
-# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`; the
+# The SLA alert scan: 75 % warnings and breaches, once each, in every `livret worker`; new
+# requests told to the staff; the
 # hourly purge of expired idempotency keys; the daily audit checkpoint.
 JOBS: list[Job] = [
     Job("sla-alerts", 30, run_scan),
+    Job("new-requests", 5, run_new_requests),
     Job("idempotency-keys", 3600, run_purge_keys),
     Job("audit-checkpoint", 3600, checkpoint_audit),
 ]

@@ -19,7 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from livret.support import access
+from livret.support import access, search
 from livret.support.models import (
     OPEN_STATES,
     Criticity,
@@ -42,13 +42,23 @@ STATES = ("ouvertes", "closes", "toutes")
 AT_RISK_WITHIN = timedelta(hours=2)
 
 # The filters each list reads, with their default value.
-QUEUE_FILTERS = {"client": "", "kind": "", "criticity": "", "equipe": "", "vue": "", "delai": ""}
-CUSTOMER_SERVICE_FILTERS = {"client": "", "equipe": "", "vue": "", "delai": ""}
-CLIENT_FILTERS = {"etat": "ouvertes"}
+QUEUE_FILTERS = {
+    "client": "",
+    "kind": "",
+    "criticity": "",
+    "equipe": "",
+    "vue": "",
+    "delai": "",
+    "q": "",
+}
+CUSTOMER_SERVICE_FILTERS = {"client": "", "equipe": "", "vue": "", "delai": "", "q": ""}
+CLIENT_FILTERS = {"etat": "ouvertes", "q": ""}
 
 
 def _known(key: str, value: str) -> bool:
     """Whether ``value`` is one that filter ``key`` understands."""
+    if key == "q":
+        return True  # free text: the search refuses, with its reason, what it cannot read
     if key in ("client", "equipe"):
         return bool(_SLUG.match(value))
     allowed: dict[str, Sequence[str]] = {
@@ -102,7 +112,7 @@ def filtered(
         rows = rows.filter(next_deadline_at__lt=now)
     elif filters.get("delai") == "a-risque":
         rows = rows.filter(Q(next_alert_at__lte=now) | Q(next_deadline_at__lt=now + AT_RISK_WITHIN))
-    return rows
+    return search.matching(rows, filters.get("q", ""), user)
 
 
 def queue_requests(

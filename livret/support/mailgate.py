@@ -463,7 +463,6 @@ def _refuse(parsed: Parsed, reason: str, now: datetime) -> bool:
         return False
     subject = parsed.subject or "(sans objet)"
     body = (
-        "Bonjour,\n\n"
         f"Nous avons bien reçu votre message « {subject[:150]} », mais nous n'avons pas pu "
         f"l'enregistrer comme demande de support : {_REFUSAL_WHY.get(reason, reason)}.\n\n"
         "Aucune demande n'a été créée. Si vous êtes client, écrivez-nous depuis l'adresse "

@@ -98,6 +98,7 @@ class Team(models.Model):
 
     class Meta:
         verbose_name = "équipe"
+        verbose_name_plural = "équipes"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -105,7 +106,8 @@ class Team(models.Model):
 
 
 class CannedResponse(models.Model):
-    """A ready-made text a technician inserts in a message (``{client}``, ``{deadline}`` …)."""
+    """A ready-made text a technician inserts in a message; the request page fills in
+    ``{client}``, ``{nom}``, ``{numero}`` and ``{echeance}`` (``livret.support.composer``)."""
 
     team = models.ForeignKey(
         Team,
@@ -133,11 +135,15 @@ class Request(models.Model):
 
     number = models.CharField("numéro", max_length=32, unique=True, null=True)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="requests")
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="requests")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="requests", verbose_name="contrat"
+    )
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
     channel = models.CharField("canal", max_length=12, choices=Channel.choices)
     state = models.CharField("état", max_length=24, choices=State.choices, default=State.REGISTERED)
-    state_before_wait = models.CharField(max_length=24, blank=True)
+    state_before_wait = models.CharField(
+        max_length=24, blank=True, verbose_name="état avant l'attente"
+    )
     title = models.CharField("objet", max_length=200)
     description = models.TextField("description")
     context = models.TextField("contexte", blank=True)
@@ -151,7 +157,10 @@ class Request(models.Model):
     )
     not_an_anomaly = models.BooleanField("qualifiée hors anomalie", default=False)
     filer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="filed_requests",
+        verbose_name="déposée par",
     )
     filer_email = models.EmailField("e-mail du demandeur", blank=True)
     assignee = models.ForeignKey(
@@ -160,6 +169,7 @@ class Request(models.Model):
         null=True,
         blank=True,
         related_name="assigned_requests",
+        verbose_name="technicien",
     )
     team = models.ForeignKey(
         Team,
@@ -169,29 +179,44 @@ class Request(models.Model):
         related_name="requests",
         verbose_name="équipe",
     )
-    priority_line = models.BooleanField("ligne prioritaire (REQ-9)", default=False)
-    eligibility_issues = models.JSONField("réserves d'éligibilité (REQ-8)", default=list)
-    billable = models.BooleanField("facturable (REQ-3)", default=False)
+    priority_line = models.BooleanField("ligne prioritaire", default=False)  # REQ-9
+    eligibility_issues = models.JSONField("réserves d'éligibilité", default=list)  # REQ-8
+    billable = models.BooleanField("facturable", default=False)  # REQ-3
 
     registered_at = models.DateTimeField("enregistrée le", db_index=True)
     picked_up_at = models.DateTimeField("prise en charge le", null=True, blank=True)
     closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
     # Deadlines computed by livret.core.sla from the events (never edited by hand).
-    pickup_due_at = models.DateTimeField(null=True, blank=True)
-    action_plan_due_at = models.DateTimeField(null=True, blank=True)
-    action_plan_delivered_at = models.DateTimeField(null=True, blank=True)
-    fix_due_at = models.DateTimeField(null=True, blank=True)
-    fix_delivered_at = models.DateTimeField(null=True, blank=True)
-    validation_due_at = models.DateTimeField(null=True, blank=True)
-    next_deadline_at = models.DateTimeField(null=True, blank=True)
-    next_alert_at = models.DateTimeField(null=True, blank=True)
+    pickup_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="prise en charge due le"
+    )
+    action_plan_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="plan d'action dû le"
+    )
+    action_plan_delivered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="plan d'action fourni le"
+    )
+    fix_due_at = models.DateTimeField(null=True, blank=True, verbose_name="correction due le")
+    fix_delivered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="correction livrée le"
+    )
+    validation_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="validation due le"
+    )
+    next_deadline_at = models.DateTimeField(
+        null=True, blank=True, verbose_name="prochaine échéance"
+    )
+    next_alert_at = models.DateTimeField(null=True, blank=True, verbose_name="prochaine alerte")
     breached = models.JSONField("délais dépassés", default=list)
+    # When the worker told the staff of this new request (None: not yet; see support.jobs).
+    staff_told_at = models.DateTimeField("personnel prévenu le", null=True, blank=True)
     # Head of the audit chain: a deleted last event shows as a mismatch (REQ-11).
-    event_count = models.PositiveIntegerField(default=0)
-    last_event_hash = models.CharField(max_length=64, blank=True)
+    event_count = models.PositiveIntegerField(default=0, verbose_name="nombre d'événements")
+    last_event_hash = models.CharField(max_length=64, blank=True, verbose_name="dernière empreinte")
 
     class Meta:
         verbose_name = "demande"
+        verbose_name_plural = "demandes"
         ordering = ["-registered_at"]
         indexes = [
             # The worker's breach scan: next alert due, open requests only.
@@ -199,6 +224,12 @@ class Request(models.Model):
                 fields=["next_alert_at"],
                 name="request_next_alert",
                 condition=models.Q(next_alert_at__isnull=False),
+            ),
+            # The worker's new-request scan: requests whose staff were not told yet.
+            models.Index(
+                fields=["registered_at"],
+                name="request_staff_untold",
+                condition=models.Q(staff_told_at__isnull=True),
             ),
             models.Index(fields=["client", "state"], name="request_client_state"),
             models.Index(fields=["state", "next_deadline_at"], name="request_queue"),
@@ -258,25 +289,34 @@ def queue_order(requests: models.QuerySet[Request]) -> models.QuerySet[Request]:
 class RequestEvent(models.Model):
     """REQ-11: one entry of a request's append-only, hash-chained audit trail."""
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
-    seq = models.PositiveIntegerField()
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=40)
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="events", verbose_name="demande"
+    )
+    seq = models.PositiveIntegerField(verbose_name="rang")
+    at = models.DateTimeField(verbose_name="le")
+    kind = models.CharField(max_length=40, verbose_name="type")
     # PROTECT: the actor's id is hashed (REQ-11); a person who acted is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="auteur",
     )
-    actor_label = models.CharField(max_length=200)
-    data = models.JSONField(default=dict)
-    visible_to_client = models.BooleanField(default=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    actor_label = models.CharField(max_length=200, verbose_name="nom de l'auteur")
+    data = models.JSONField(default=dict, verbose_name="données")
+    visible_to_client = models.BooleanField(default=True, verbose_name="visible du client")
+    prev_hash = models.CharField(max_length=64, verbose_name="empreinte précédente")
+    hash = models.CharField(max_length=64, verbose_name="empreinte")
     # The formula ``hash`` was computed with (livret.core.audit.hashed_content); rows written
     # before version 2 keep 1 and are verified with it.
-    hash_version = models.PositiveSmallIntegerField(default=2)
+    hash_version = models.PositiveSmallIntegerField(
+        default=2, verbose_name="version de l'empreinte"
+    )
 
     class Meta:
         verbose_name = "événement"
+        verbose_name_plural = "événements"
         ordering = ["request_id", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["request", "seq"], name="request_event_seq"),
@@ -293,17 +333,24 @@ def _attachment_key() -> str:
 class Attachment(models.Model):
     """REQ-2: a file joined to a request, stored outside the web root."""
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="attachments", verbose_name="demande"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="déposée par"
+    )
     filename = models.CharField("nom", max_length=255)
     content_type = models.CharField("type (d'après le contenu)", max_length=100)
     size = models.PositiveBigIntegerField("taille")
-    sha256 = models.CharField(max_length=64)
-    storage_key = models.CharField(max_length=64, unique=True, default=_attachment_key)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(max_length=64, verbose_name="empreinte SHA-256")
+    storage_key = models.CharField(
+        max_length=64, unique=True, default=_attachment_key, verbose_name="clé de stockage"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name="ajoutée le")
 
     class Meta:
         verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
         ordering = ["created_at"]
 
     def __str__(self) -> str:
@@ -320,30 +367,42 @@ class CommentKind(models.TextChoices):
 class Comment(models.Model):
     """A message on a request; internal notes are never shown to the client."""
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    request = models.ForeignKey(
+        Request, on_delete=models.PROTECT, related_name="comments", verbose_name="demande"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="auteur"
+    )
     kind = models.CharField(
         "type", max_length=12, choices=CommentKind.choices, default=CommentKind.REPLY
     )
-    body = models.TextField()
-    internal = models.BooleanField(default=False)
-    created_at = models.DateTimeField()
+    body = models.TextField(verbose_name="texte")
+    internal = models.BooleanField(default=False, verbose_name="note interne")
+    created_at = models.DateTimeField(verbose_name="écrit le")
 
     class Meta:
+        verbose_name = "message"
+        verbose_name_plural = "messages"
         ordering = ["created_at"]
 
 
 class SlaAlert(models.Model):
     """A 75 % warning or a breach alert, sent once per request, clock run and level."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="alerts")
-    clock = models.CharField(max_length=20)
-    level = models.CharField(max_length=10)
-    clock_started_at = models.DateTimeField(null=True, help_text="the run of the clock warned")
-    crossed_at = models.DateTimeField()
-    created_at = models.DateTimeField()
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="alerts", verbose_name="demande"
+    )
+    clock = models.CharField(max_length=20, verbose_name="délai")
+    level = models.CharField(max_length=10, verbose_name="niveau")
+    clock_started_at = models.DateTimeField(
+        null=True, help_text="the run of the clock warned", verbose_name="délai démarré le"
+    )
+    crossed_at = models.DateTimeField(verbose_name="seuil franchi le")
+    created_at = models.DateTimeField(verbose_name="créée le")
 
     class Meta:
+        verbose_name = "alerte de délai"
+        verbose_name_plural = "alertes de délai"
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "clock", "level", "clock_started_at"], name="sla_alert_once"
@@ -354,35 +413,90 @@ class SlaAlert(models.Model):
 class RemoteSession(models.Model):
     """REQ-10: a remote-assistance session, inside the support calendar's hours."""
 
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="sessions")
-    technician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="sessions", verbose_name="demande"
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="technicien"
+    )
+    starts_at = models.DateTimeField(verbose_name="début")
+    ends_at = models.DateTimeField(verbose_name="fin")
+
+    class Meta:
+        verbose_name = "séance de téléassistance"
+        verbose_name_plural = "séances de téléassistance"
 
 
 class BillableProposal(models.Model):
     """REQ-3: out-of-scope work turned into a paid service offer, never silently dropped."""
 
-    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="proposal")
-    service = models.CharField(max_length=40)
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, related_name="proposal", verbose_name="demande"
+    )
+    service = models.CharField(max_length=40, verbose_name="prestation")
     description = models.TextField()
-    amount_eur = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    credits = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    amount_eur = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, verbose_name="montant (€)"
+    )
+    credits = models.PositiveIntegerField(null=True, blank=True, verbose_name="crédits")
+    created_at = models.DateTimeField(verbose_name="proposée le")
+
+    class Meta:
+        verbose_name = "proposition de prestation payante"
+        verbose_name_plural = "propositions de prestation payante"
 
 
 class IdempotencyKey(models.Model):
     """An ``Idempotency-Key`` of ``POST /api/requests``: the same key from the same user files
     one request and replays its first answer for 24 hours (``livret.support.idempotency``)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body")
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="+")
-    answer = models.JSONField(help_text="the first answer's body, replayed as it was")
-    created_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="compte"
+    )
+    key = models.CharField(max_length=200, verbose_name="clé")
+    fingerprint = models.CharField(
+        max_length=64,
+        help_text="SHA-256 of the request body",
+        verbose_name="empreinte de la requête",
+    )
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="+", verbose_name="demande"
+    )
+    answer = models.JSONField(
+        help_text="the first answer's body, replayed as it was", verbose_name="réponse"
+    )
+    created_at = models.DateTimeField(db_index=True, verbose_name="créée le")
 
     class Meta:
+        verbose_name = "clé d'idempotence"
+        verbose_name_plural = "clés d'idempotence"
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
         ]
+
+
+class SearchDocument(models.Model):
+    """The words a request is found by (``livret.support.search``, decision 0012).
+
+    ``public``: its number, title, description, context, error messages and every message its
+    client may read; ``internal``: the vendor's internal notes, which only the vendor searches.
+    Stored as the database's index reads them (folded for PostgreSQL's ``french``
+    configuration, folded and stemmed for SQLite's FTS5); the index itself is database-specific
+    (migration 0009: GIN over generated ``tsvector`` columns, or an FTS5 table kept by triggers).
+    """
+
+    request = models.OneToOneField(
+        Request, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    # The request's client, copied: a client's search reads its own documents only, through
+    # this column's index (the request's client never changes).
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    public = models.TextField(blank=True)
+    internal = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "texte de recherche"
+        verbose_name_plural = "textes de recherche"
+
+    def __str__(self) -> str:
+        return str(self.request_id)

@@ -98,6 +98,16 @@ class RequestFilters(_Input):
     client: str | None = Field(None, max_length=64, description="client slug (vendor staff)")
     mine: bool = Field(False, description="vendor: assigned to me; client: filed by me")
     breached: bool | None = None
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "full-text search in French (docs/user-guide.md): every word must appear (any "
+            'form: "factures" finds "facturer", accents optional), "a phrase" in order, '
+            "-word excluded; over the number, title, description, context, error messages and "
+            "messages (vendor staff: internal notes too)"
+        ),
+    )
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=10**9)
 

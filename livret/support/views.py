@@ -7,6 +7,7 @@ A refused action comes back as a message naming the reason; nothing here decides
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from livret.errors import ServiceError
-from livret.support import access, services
+from livret.support import access, composer, request_page, services
 from livret.support.downloads import download_response
 from livret.support.forms import (
     AssignForm,
@@ -34,7 +35,6 @@ from livret.support.forms import (
     QualifyForm,
     RemoteSessionForm,
     TeamForm,
-    TextForm,
 )
 from livret.support.lists import (
     CLIENT_FILTERS,
@@ -48,10 +48,10 @@ from livret.support.lists import (
     queue_requests,
     read_filters,
 )
-from livret.support.models import Attachment, Kind, Request, RequestEvent, State, Team
+from livret.support.models import Attachment, Kind, Request, State, Team
 from livret.support.reports import compliance_report
 from livret.support.services import NewRequest
-from livret.tenants.access import Person, is_vendor, require_vendor_page
+from livret.tenants.access import Person, display_name, is_vendor, require_vendor_page
 from livret.tenants.models import Client, Contract
 from livret.web.charts import bar_chart
 from livret.web.errors import add_service_error, run_action
@@ -105,9 +105,10 @@ class ClockView:
 
 
 def clocks_of(
-    request: Request, now: datetime, events: list[RequestEvent] | None = None
+    request: Request, now: datetime, events: Sequence[Any] | None = None
 ) -> list[ClockView]:
-    """The request's clocks with business time left (RPT-1 "live clocks")."""
+    """The request's clocks with business time left (RPT-1 "live clocks"); ``events``: the
+    trail's rows, as models or ``livret.support.thread.TrailEvent``."""
     state = services.sla_state(request, events)
     if not state.clocks:
         return []
@@ -139,6 +140,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     context = {
         "pager": pager,
         "state": filters["etat"],
+        "filters": filters,
         "export_url": reverse("request-list-export") + query_without_page(request),
     }
     return render(request, "support/request_list.html", context)
@@ -201,37 +203,60 @@ def request_new(request: HttpRequest) -> HttpResponse:
     return render(request, "support/request_new.html", {"form": form})
 
 
+def _request_page(
+    request: HttpRequest, item: Request, *, status: int = 200, **composer: Any
+) -> HttpResponse:
+    """The request page (issue 12): thread and composer, side pane, clocks; ``composer`` keeps
+    a refused submit's text, action and message."""
+    vendor = is_vendor(request.user)
+    events = request_page.history(item)  # one query: the clocks, the thread and the trail
+    now = timezone.now()
+    clocks = clocks_of(item, now, events)
+    if request.headers.get("HX-Request"):
+        context = {"item": item, "clocks": clocks, "now": now}
+        context["zone"] = request_page.deadline_zone(item)
+        return render(request, "support/_clocks.html", context)
+    context = request_page.page_context(item, request.user, vendor, now, events)
+    context.update(clocks=clocks, composer=composer)
+    return render(request, "support/request_detail.html", context, status=status)
+
+
 @login_required
 def request_detail(request: HttpRequest, number: str) -> HttpResponse:
-    """A request with its clocks, audit trail, messages and the actions its state allows."""
+    """A request: its conversation, the composer of the reader's side, clocks and facts."""
+    return _request_page(request, access.access_request(request.user, number))
+
+
+@login_required
+def request_trail(request: HttpRequest, number: str) -> HttpResponse:
+    """REQ-11: the request's audit trail, oldest first (the client's visible events only)."""
     item = access.access_request(request.user, number)
     vendor = is_vendor(request.user)
-    history = list(item.events.order_by("seq"))  # one query: the clocks and the trail
-    events = history if vendor else [e for e in history if e.visible_to_client]
-    comments = item.comments.select_related("author").order_by("created_at")
+    events = item.events.select_related("actor__membership").order_by("seq")
     if not vendor:
-        comments = comments.filter(internal=False)
-    now = timezone.now()
-    context = {
-        "item": item,
-        "vendor": vendor,
-        "clocks": clocks_of(item, now, history),
-        "events": events,
-        "comments": comments,
-        "attachments": item.attachments.all(),
-        "sessions": item.sessions.all(),
-        "text_form": TextForm(),
-        "qualify_form": QualifyForm(initial={"criticity": item.criticity}),
-        "remote_form": RemoteSessionForm(),
-        "proposal_form": ProposalForm(),
-        "State": State,
-    }
-    if vendor:  # who works the request: the "attribuer" and "equipe" actions
-        context["assign_form"] = AssignForm(initial={"assignee": item.assignee_id or ""})
-        context["team_form"] = TeamForm(initial={"team": item.team_id or ""})
-    if request.headers.get("HX-Request"):
-        return render(request, "support/_clocks.html", context)
-    return render(request, "support/request_detail.html", context)
+        events = events.filter(visible_to_client=True)
+    context = {"item": item, "vendor": vendor, "events": events}
+    return render(request, "support/request_trail.html", context)
+
+
+@login_required
+@require_POST
+def request_compose(request: HttpRequest, number: str) -> HttpResponse:
+    """The one composer: a text, maybe files, and (vendor) the action picked. A refusal shows
+    the page again with the text kept and the service's message."""
+    item = access.access_request(request.user, number)
+    text = request.POST.get("text", "")
+    action = request.POST.get("action", "message")
+    files = [(f.name, f.read()) for f in request.FILES.getlist("files")]
+    try:
+        done = composer.submit(item, request.user, text, files, action=action)
+    except ServiceError as error:
+        item.refresh_from_db()
+        return _request_page(
+            request, item, status=error.status, text=text, action=action, error=error.message
+        )
+    messages.success(request, done)
+    return redirect("request-detail", number=number)
 
 
 def _text(request: HttpRequest) -> str:
@@ -484,7 +509,7 @@ def phone_request(request: HttpRequest) -> HttpResponse:
         (str(c.pk), f"{c.reference} — {c.client}") for c in contracts
     ]
     form.fields["filer"].choices = [
-        (str(u.pk), f"{u.get_username()} ({u.membership.client})") for u in users
+        (str(u.pk), f"{display_name(u)} ({u.membership.client})") for u in users
     ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

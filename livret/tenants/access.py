@@ -7,11 +7,13 @@ which build on these three functions; none re-implements them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from livret.errors import NotAllowed
 from livret.tenants.models import Membership
@@ -56,3 +58,32 @@ def vendor_staff() -> QuerySet[User]:
     return User.objects.filter(vendor, is_active=True).order_by(
         "first_name", "last_name", "username"
     )
+
+
+def display_name(user: Person | None) -> str:
+    """How pages name a person: the full name, else the e-mail address — never the login (a
+    login is a secret half of the credentials, and means nothing to the reader)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    return user.get_full_name().strip() or user.email or gettext("compte sans nom")
+
+
+def can_use_admin(user: Person | None) -> bool:
+    """The back office's admin (``/admin/``) is some use to this person: active staff with at
+    least one permission there (a staff flag alone opens an empty admin)."""
+    if user is None or not user.is_authenticated or not (user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or user.get_all_permissions())
+
+
+def full_names(addresses: Sequence[str]) -> list[str]:
+    """The full names of the people behind these e-mail addresses, in their order (a mail
+    greets them by name); an address no named active account has is left out."""
+    found: dict[str, str] = {}
+    for email, first, last in User.objects.filter(
+        email__in=[a for a in addresses if a], is_active=True
+    ).values_list("email", "first_name", "last_name"):
+        name = f"{first} {last}".strip()
+        if name:
+            found.setdefault(email, name)
+    return [found[a] for a in dict.fromkeys(addresses) if a in found]

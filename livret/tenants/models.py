@@ -22,6 +22,7 @@ class Client(models.Model):
 
     class Meta:
         verbose_name = "client"
+        verbose_name_plural = "clients"
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -43,7 +44,10 @@ class Contract(models.Model):
     options = models.JSONField("options", default=list, blank=True)
     start_date = models.DateField("date de début")
     support_start_date = models.DateField(
-        "début du support", null=True, blank=True, help_text="REQ-7 ; par défaut la date de début"
+        "début du support",
+        null=True,
+        blank=True,
+        help_text="par défaut la date de début",  # REQ-7
     )
     named_users = models.PositiveIntegerField("utilisateurs nommés", default=1)
     territory = models.CharField(
@@ -62,6 +66,7 @@ class Contract(models.Model):
 
     class Meta:
         verbose_name = "contrat"
+        verbose_name_plural = "contrats"
         ordering = ["client__name", "reference"]
 
     def __str__(self) -> str:
@@ -108,18 +113,24 @@ class Membership(models.Model):
     """Links a login to a client (client roles) or to the vendor (no client)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership",
+        verbose_name="compte",
     )
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     must_change_password = models.BooleanField(
-        "doit changer son mot de passe", default=False, help_text="ACC-2 : mot de passe initial"
+        "doit changer son mot de passe",
+        default=False,
+        help_text="mot de passe initial, à changer à la première connexion",  # ACC-2
     )
 
     class Meta:
         verbose_name = "rattachement"
+        verbose_name_plural = "rattachements"
         constraints = [
             models.CheckConstraint(
                 condition=(

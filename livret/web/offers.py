@@ -10,7 +10,7 @@ from itertools import groupby
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -19,18 +19,38 @@ from django.utils.translation import gettext_lazy as _
 from livret.core.offer import OfferError, load_offer_text
 from livret.offers.models import OfferVersion
 from livret.offers.services import import_offer
-from livret.tenants.access import is_vendor
+from livret.tenants.access import Person, is_vendor, membership
+from livret.tenants.models import Contract
 
 
-def latest_versions() -> list[OfferVersion]:
-    """The latest version of every offer."""
+def client_vendors(user: Person | None) -> set[str] | None:
+    """The vendors whose offers a client's person sees: those of its contracts. ``None`` (all
+    of them) for vendor staff and visitors: the booklets are the vendors' public catalogue."""
+    member = membership(user)
+    if member is None or member.client_id is None or is_vendor(user):
+        return None
+    return set(
+        Contract.objects.filter(client_id=member.client_id).values_list(
+            "offer_version__vendor", flat=True
+        )
+    )
+
+
+def _versions_for(user: Person | None) -> QuerySet[OfferVersion]:
     versions = OfferVersion.objects.order_by("offer_id", "-number").defer("source_text")
+    vendors = client_vendors(user)
+    return versions if vendors is None else versions.filter(vendor__in=vendors)
+
+
+def visible_versions(user: Person | None) -> list[OfferVersion]:
+    """The latest version of every offer this person sees (:func:`client_vendors`)."""
+    versions = _versions_for(user)
     return [next(group) for _offer_id, group in groupby(versions, key=lambda v: v.offer_id)]
 
 
 def offer_list(request: HttpRequest) -> HttpResponse:
-    """Every offer with its versions (OFF-5)."""
-    versions = OfferVersion.objects.order_by("offer_id", "-number").defer("source_text")
+    """Every offer with its versions (OFF-5); a client sees its own vendors' offers only."""
+    versions = _versions_for(request.user)
     rows = []
     for _offer_id, group in groupby(versions, key=lambda v: v.offer_id):
         items = list(group)
@@ -38,8 +58,8 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/offer_list.html", {"rows": rows})
 
 
-def _version(offer_id: str, number: int | None) -> OfferVersion:
-    versions = OfferVersion.objects.filter(offer_id=offer_id)
+def _version(request: HttpRequest, offer_id: str, number: int | None) -> OfferVersion:
+    versions = _versions_for(request.user).filter(offer_id=offer_id)
     version = (
         versions.filter(number=number).first() if number else versions.order_by("-number").first()
     )
@@ -58,7 +78,7 @@ def offer_detail(request: HttpRequest, offer_id: str, number: int | None = None)
     """The booklet (OFF-4) of the latest or a given version, inside the site's layout."""
     from livret.offers.booklet import build_booklet
 
-    version = _version(offer_id, number)
+    version = _version(request, offer_id, number)
     booklet = build_booklet(version.offer, version_label=f"version {version.number}")
     return render(request, "web/booklet.html", {"booklet": booklet, "version": version})
 
@@ -67,12 +87,12 @@ def offer_standalone(
     request: HttpRequest, offer_id: str, number: int | None = None
 ) -> HttpResponse:
     """The booklet as one self-contained HTML document, to save or print."""
-    return HttpResponse(_booklet(_version(offer_id, number), "html"))
+    return HttpResponse(_booklet(_version(request, offer_id, number), "html"))
 
 
 def offer_markdown(request: HttpRequest, offer_id: str, number: int | None = None) -> HttpResponse:
     """The booklet as Markdown, offered as a download."""
-    version = _version(offer_id, number)
+    version = _version(request, offer_id, number)
     response = HttpResponse(_booklet(version, "md"), content_type="text/markdown; charset=utf-8")
     filename = f"{version.offer_id}-v{version.number}.md"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

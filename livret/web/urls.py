@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("support/offres/", offers.offers_admin, name="offers-admin"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("livret.accounts.urls")),
 ]

@@ -1,21 +1,36 @@
-"""The site's own pages: home, liveness for operators, the CSRF failure page."""
+"""The site's own pages: home (or each role's landing page), liveness for operators, the
+favicon, the CSRF failure page."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
 
 from livret.ops.models import WorkerHeartbeat
-from livret.web.offers import latest_versions
+from livret.web.landing import landing_url
+from livret.web.offers import visible_versions
+
+FAVICON = Path(__file__).parent / "static" / "livret" / "favicon.svg"
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page listing the offers."""
-    return render(request, "web/home.html", {"versions": latest_versions()})
+    """A signed-in person goes where their role works; anyone else sees the offers."""
+    landing = landing_url(request.user)
+    if landing is not None:
+        return redirect(landing)
+    return render(request, "web/home.html", {"versions": visible_versions(request.user)})
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, asked by browsers whatever the page says: the site's SVG icon."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/svg+xml")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,7 +1,9 @@
 """The whole story through the real UI, by clicks and typing: a client files a critical anomaly
 with a screenshot attached, a technician takes it in charge and qualifies it criticity 1, the
-client sees the new deadline, the technician delivers the action plan then the fix, the client
-validates, and the request is closed with its audit trail. Another client gets a 404.
+client sees the new deadline, the technician asks a question that the client reads and answers
+in the composer, the technician reads the answer and delivers the action plan then the fix, the
+client reads the fix and validates, and the request is closed with its audit trail. Another
+client gets a 404. Each step asserts what each person reads (issue 12).
 
 Screenshots of the main pages are saved along the way (docs/screenshots/, see its README)."""
 
@@ -51,6 +53,23 @@ def fact(page: Any, name: str) -> Any:
     return page.locator(".facts div", has=page.locator("dt", has_text=name)).locator("dd")
 
 
+def said(page: Any, kind: str) -> Any:
+    """The thread's messages of one kind (question, answer, fix …)."""
+    return page.locator(f"ol.thread li.msg-{kind}")
+
+
+def compose(page: Any, action: str, text: str) -> None:
+    """The technician's one composer: pick the action, write, send."""
+    page.get_by_label("Action", exact=True).select_option(label=action)
+    page.get_by_label("Votre message").fill(text)
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+
+
+QUESTION = "Quelle version de Quadra est installée sur le poste qui exporte ?"
+ANSWER = "Quadra 4.12.1, sur le poste de la comptable."
+FIX = "Correctif 4.12.3 installé : l'export FEC va au bout."
+
+
 @pytest.mark.slow
 def test_client_files_technician_handles_client_validates(browse: Browse) -> None:
     client_context = browse.context("martin")
@@ -93,9 +112,12 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         expect(clock(client, "Prise en charge").locator("time")).to_have_attribute(
             "datetime", re.compile(r"^\d{4}-\d\d-\d\dT")
         )
-        expect(client.get_by_role("link", name="capture.png")).to_be_visible()
+        # the description is the first message, with the screenshot filed with it
+        expect(said(client, "description")).to_contain_text("s'arrête à 40 %")
+        expect(said(client, "description")).to_contain_text("Jean Martin")
+        expect(said(client, "description").get_by_role("link", name="capture.png")).to_be_visible()
         with client.expect_download() as download:
-            client.get_by_role("link", name="capture.png").click()
+            said(client, "description").get_by_role("link", name="capture.png").click()
         assert download.value.suggested_filename == "capture.png"
 
         # --- the technician finds it in the queue, takes it in charge, qualifies it
@@ -109,7 +131,7 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         expect(tech.locator("h1")).to_contain_text(number)
         tech.get_by_role("button", name="Prendre en charge").click()
         expect(status(tech)).to_contain_text("Demande prise en charge.")
-        expect(fact(tech, "Technicien")).to_have_text("technicien")
+        expect(fact(tech, "Technicien")).to_have_text("Thomas Petit")  # a name, not a login
         tech.get_by_label("Criticité").select_option(label="1 — Bloquante")
         tech.get_by_role("button", name="Qualifier").click()
         expect(status(tech)).to_contain_text("Demande qualifiée.")
@@ -133,33 +155,57 @@ def test_client_files_technician_handles_client_validates(browse: Browse) -> Non
         finally:
             mobile_context.close()
 
-        # --- the technician delivers the action plan, then the fix
+        # --- the technician asks a question; martin reads it and answers in the composer
         tech.reload()
+        compose(tech, "Demander une information (suspend les délais)", QUESTION)
+        expect(status(tech)).to_contain_text("Question envoyée : délais suspendus.")
+        expect(said(tech, "question")).to_contain_text(QUESTION)
+        client.reload()
+        expect(fact(client, "État")).to_have_text("En attente du client")
+        expect(said(client, "question")).to_contain_text(QUESTION)
+        expect(said(client, "question")).to_contain_text("Thomas Petit")
+        expect(clock(client, "Plan d'action")).to_contain_text("suspendu")
+        client.get_by_label("Votre réponse").fill(ANSWER)
+        client.get_by_role("button", name="Envoyer la réponse").click()
+        expect(status(client)).to_contain_text("Réponse envoyée : les délais reprennent.")
+        expect(said(client, "answer")).to_contain_text(ANSWER)
+        expect(clock(client, "Plan d'action")).to_contain_text("en cours")
+
+        # --- the technician reads the answer, delivers the action plan, then the fix
+        tech.reload()
+        expect(said(tech, "answer")).to_contain_text(ANSWER)
+        expect(said(tech, "answer")).to_contain_text("Jean Martin")
+        expect(fact(tech, "État")).to_have_text("Qualifiée")
         screenshot(tech, "backoffice-request")
-        tech.get_by_label("Plan d'action corrective").fill(
-            "Contournement : export par période mensuelle ; correctif en cours de test."
+        compose(
+            tech,
+            "Fournir le plan d'action corrective",
+            "Contournement : export par période mensuelle ; correctif en cours de test.",
         )
-        tech.get_by_role("button", name="Envoyer le plan d'action").click()
         expect(status(tech)).to_contain_text("Plan d'action envoyé.")
         expect(fact(tech, "État")).to_have_text("Plan d'action fourni")
-        tech.get_by_label("Correction ou solution de contournement").fill(
-            "Correctif 4.12.3 installé : l'export FEC va au bout."
-        )
-        tech.get_by_role("button", name="Livrer au client").click()
+        compose(tech, "Livrer une correction", FIX)
         expect(status(tech)).to_contain_text("Livraison envoyée au client.")
         expect(fact(tech, "État")).to_have_text("En attente de validation client")
 
-        # --- martin validates: the request is closed, its audit trail lists the steps
+        # --- martin reads the fix, then validates: closed, the audit trail lists the steps
         client.reload()
         expect(clock(client, "Plan d'action")).to_contain_text("tenu")
+        expect(said(client, "action-plan")).to_contain_text("export par période mensuelle")
+        expect(said(client, "fix")).to_contain_text(FIX)
+        expect(said(client, "fix")).to_contain_text("Thomas Petit")
         client.get_by_role("button", name="Valider la livraison").click()
         expect(status(client)).to_contain_text("Livraison validée : demande clôturée.")
         expect(fact(client, "État")).to_have_text("Clôturée")
+        client.get_by_role("link", name="Historique complet (piste d'audit)").click()
+        expect(client.locator("h1")).to_contain_text(f"Historique de {number}")
         audit = client.locator("ol.audit li")
         steps = [
             "Demande enregistrée",
             "Prise en charge",
             "Qualification",
+            "Information demandée au client",
+            "Réponse du client",
             "Plan d'action fourni",
             "Correction livrée",
             "Livraison validée",

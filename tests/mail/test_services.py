@@ -24,7 +24,9 @@ def test_it_queues_a_pending_row_with_its_thread() -> None:
     mail = queue_mail(to, "Objet", "Texte", reason="state", thread="DEM-2026-000042", now=NOW)
     stored = OutgoingMail.objects.get()
     assert stored == mail
-    assert (stored.to, stored.subject, stored.body) == (to, "Objet", "Texte")
+    assert (stored.to, stored.subject) == (to, "Objet")
+    # every mail is a letter: greeting, the text, the signature (issue 12)
+    assert stored.body == "Bonjour,\n\nTexte\n\nCordialement,\nL'équipe support livret\n"
     assert (stored.reason, stored.thread, stored.status) == ("state", "DEM-2026-000042", "pending")
     assert (stored.attempts, stored.created_at) == (0, NOW)
 
@@ -82,3 +84,18 @@ def test_it_folds_a_subject_onto_one_line_so_the_mail_can_be_sent(subject: str) 
     message = build_message(queued).message()
     assert message["Subject"] == "Objet Bcc: x@y"
     assert "Bcc" not in message
+
+
+@pytest.mark.django_db
+def test_it_greets_the_people_it_names_and_signs_with_the_vendor(settings) -> None:
+    """issue 12: "Bonjour <full name>," first, the vendor's team last."""
+    one = queue_mail(["a@client-a.test"], "S", "Texte", reason="state", names=["Jean Martin"],
+                     vendor="Cegid")  # fmt: skip
+    assert one.body.startswith("Bonjour Jean Martin,\n\nTexte\n")
+    assert one.body.endswith("\n\nCordialement,\nL'équipe support Cegid\n")
+    two = queue_mail(["a@x.test", "b@x.test"], "S", "T", reason="state",
+                     names=["Thomas Petit", "", "Sophie Lambert"])  # fmt: skip
+    assert two.body.startswith("Bonjour Thomas Petit et Sophie Lambert,\n")
+    settings.VENDOR_NAME = "Éditions Exemple"
+    three = queue_mail(["a@x.test"], "S", "T", reason="state")
+    assert three.body.startswith("Bonjour,\n") and three.body.endswith("support Éditions Exemple\n")

@@ -63,6 +63,9 @@ def test_it_triages_each_impact_level_into_its_actions(
     if impact == "minor-moderate":
         to_client = OutgoingMail.objects.get(to=[personas.user_a.email])
         assert "Fermez les traitements lourds" in to_client.body  # the instructions
+        # a letter signed by the monitoring contract's vendor (issue 12)
+        assert to_client.body.startswith("Bonjour,\n\nLa télésurveillance Prevent Care a relevé")
+        assert to_client.body.endswith("Cordialement,\nL'équipe support Cegid\n")
 
 
 def test_it_opens_the_request_on_the_clients_support_contract(personas, monitored):  # type: ignore[no-untyped-def]

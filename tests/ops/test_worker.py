@@ -47,6 +47,7 @@ def test_it_collects_the_jobs_of_the_installed_apps() -> None:
         "heartbeat": 30,
         "mail": 5,
         "sla-alerts": 30,
+        "new-requests": 5,
         "idempotency-keys": 3600,
         "audit-checkpoint": 3600,
         "probes": 1,

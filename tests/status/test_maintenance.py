@@ -65,7 +65,8 @@ def test_it_accepts_non_blocking_work_at_20_30_on_a_weekday(world) -> None:
 
 
 def test_it_refuses_a_plan_announced_47_hours_ahead(world) -> None:
-    """MNT-2: 48 hours' notice; the proposal is the first start after the notice."""
+    """MNT-2: 48 hours' notice; the proposal is the first start after the notice, with time to
+    send the plan again (tests/status/test_maintenance_proposal.py)."""
     with (
         time_machine.travel(at("2026-11-19 23:00"), tick=False),
         pytest.raises(MaintenanceRefused) as refused,
@@ -73,7 +74,8 @@ def test_it_refuses_a_plan_announced_47_hours_ahead(world) -> None:
         plan(world, at("2026-11-21 22:00"), at("2026-11-21 23:00"))
     assert [v["code"] for v in refused.value.violations] == ["notice"]
     assert "préavis insuffisant" in refused.value.message
-    assert refused.value.next_allowed_start == at("2026-11-21 23:00")
+    # 48 h after the announcement, plus the minutes left to send the plan again (issue 12)
+    assert refused.value.next_allowed_start == at("2026-11-21 23:05")
 
 
 def test_it_reads_the_window_in_the_overseas_clients_own_time(world, carrus_972) -> None:
@@ -263,7 +265,7 @@ def test_it_counts_the_notice_in_real_hours_across_the_march_dst_change(world) -
     ):
         plan(world, at("2026-03-29 10:00"), at("2026-03-29 11:00"))
     assert [v["code"] for v in refused.value.violations] == ["notice"]
-    assert refused.value.next_allowed_start == at("2026-03-29 11:00")
+    assert refused.value.next_allowed_start == at("2026-03-29 11:05")  # 48 real hours + 5 min
 
 
 def test_it_counts_the_notice_in_real_hours_across_the_october_dst_change(world) -> None:

@@ -85,7 +85,10 @@ def test_it_mails_each_public_event_once_with_a_one_click_unsubscribe(page, smtp
     # (the service was already perturbed: no state change to announce)
     assert [subject_of(m) for m in notifications] == ["[Cegid] Impression des factures impossible"]
     message = notifications[0]
-    body = message.get_content()
+    body = message.get_content().replace("\r\n", "\n")
+    # a letter (issue 12): greeting, the news, the vendor's signature, then the list footer
+    assert body.startswith("Bonjour,\n\nNouvel incident — Cegid")
+    assert "\nCordialement,\nL'équipe support Cegid\n\n--\nVous recevez ce message" in body
     assert "Nouvel incident — Cegid" in body
     assert "24/11/2026 10:00 (heure de Paris)" in body
     assert "Services : Quadra Entreprise On Demand" in body
@@ -166,6 +169,8 @@ def test_it_mails_a_client_its_own_private_events_and_not_another_clients(
 ) -> None:
     """A client's person subscribes from the private page: their own address, their client's
     events as well as the public ones; client B's person never hears of A's."""
+    page.personas.user_a.first_name, page.personas.user_a.last_name = "Claire", "Dupont"
+    page.personas.user_a.save()
     for user in (page.personas.user_a, page.personas.user_b):
         person = Client()
         person.force_login(user)
@@ -184,6 +189,7 @@ def test_it_mails_a_client_its_own_private_events_and_not_another_clients(
     sent = smtp.messages[before:]
     assert {m["To"] for m in sent} == {"user-a@client-a.test"}
     assert "Services : Quadra — Client A" in sent[0].get_content()
+    assert sent[0].get_content().startswith("Bonjour Claire Dupont,")  # the subscriber
 
 
 def test_it_stops_a_private_subscription_when_its_person_leaves_the_client(

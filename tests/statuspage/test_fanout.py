@@ -77,7 +77,8 @@ def test_it_keeps_unconfirmed_and_ended_subscriptions_out(page, clock) -> None:
 
 def test_it_keeps_probe_written_events_private(page, clock) -> None:
     """A probe's messages name its target: public subscribers never get them (only the
-    public service's change of state); the client whose service it is does."""
+    public service's change of state), nor does the client whose service it is: a draft is
+    the vendor's until published (issue 12)."""
     public = confirmed_email("cegid", "public@exemple.test")
     mine_b = confirmed_email("cegid", "", user=page.personas.user_b)
     status.resolve_incident(page.tech, page.b_incident, at("2026-11-24 09:40"), "Rétabli.")
@@ -87,10 +88,7 @@ def test_it_keeps_probe_written_events_private(page, clock) -> None:
     status.record_probe_result(probe.pk, False, at("2026-11-24 09:59"), error="timeout")
     fan_out(timezone.now())
     assert heard(public) == ["Quadra Entreprise On Demand : Indisponible"]
-    assert heard(mine_b) == [
-        "Indisponibilité détectée : Quadra Entreprise On Demand",
-        "Quadra Entreprise On Demand : Indisponible",
-    ]
+    assert heard(mine_b) == ["Quadra Entreprise On Demand : Indisponible"]
 
 
 def test_it_sends_update_announcements_to_the_offers_vendor(page, clock) -> None:

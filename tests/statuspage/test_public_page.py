@@ -73,11 +73,20 @@ def test_it_answers_404_for_an_unknown_vendor(page) -> None:
     assert Client().get("/statut/inconnu/statut.json").status_code == 404
 
 
-@pytest.mark.parametrize("who", PERSONAS)
+@pytest.mark.parametrize("who", ["anonymous", "technician"])
 def test_it_lists_the_vendors_with_a_status_page(page, who) -> None:
     html = browser(page, who).get("/statut/").content.decode()
     assert 'href="/statut/cegid/"' in html
     assert 'href="/statut/eksae/"' in html  # "Eksaé" → eksae
+
+
+@pytest.mark.parametrize("who", ["client_a", "client_b"])
+def test_it_takes_a_client_to_its_own_vendors_page(page, who) -> None:
+    """issue 12: the menu's "État des services" leads a client to its vendor's page (its
+    contracts are all Cegid's), never to the list of every vendor."""
+    response = browser(page, who).get("/statut/")
+    assert response.status_code == 302
+    assert response["Location"] == "/statut/cegid/mon-espace/"
 
 
 def test_it_shows_the_monthly_availability_against_the_target_with_a_chart(page) -> None:
@@ -342,7 +351,8 @@ def test_it_shows_a_public_maintenance_to_everyone(page, who) -> None:
 
 def test_it_keeps_a_probe_draft_and_its_messages_off_the_public_page(page) -> None:
     """A probe-detected downtime starts as an unpublished draft whose message names the probe's
-    target: the public never sees it, the client whose service it is does."""
+    target: neither the public nor the client whose service it is sees it (issue 12, see
+    test_drafts.py); vendor staff do."""
     probe = services.add_probe(page.tech, page.b, kind="http", target="https://b.internal/ping")
     services.resolve_incident(
         page.tech, page.b_incident, at("2026-11-24 09:40"), "Rétabli.", at=at("2026-11-24 09:41")
@@ -351,7 +361,9 @@ def test_it_keeps_a_probe_draft_and_its_messages_off_the_public_page(page) -> No
     public = text_of(Client().get("/statut/cegid/"))
     assert "b.internal" not in public and "Indisponibilité détectée" not in public
     own = text_of(browser(page, "client_b").get("/statut/cegid/mon-espace/"))
-    assert "Indisponibilité détectée" in own and "b.internal" in own
+    assert "Indisponibilité détectée" not in own and "b.internal" not in own
+    staff = text_of(browser(page, "technician").get("/statut/cegid/mon-espace/"))
+    assert "Indisponibilité détectée" in staff and "b.internal" in staff
 
 
 # --------------------------------------------------------------------------- DST

@@ -97,8 +97,18 @@ def test_it_assigns_reassigns_and_unassigns_without_touching_the_clocks(personas
     assert (request.state, request.pickup_due_at, request.next_alert_at, request.breached) == before
     events = list(request.events.filter(kind__in=["assigned", "unassigned"]).order_by("seq"))
     assert [(e.kind, e.data) for e in events] == [
-        ("assigned", {"assignee": "tech", "assignee_id": personas.technician.pk, "previous": None}),
-        ("assigned", {"assignee": "Alice Martin", "assignee_id": alice.pk, "previous": "tech"}),
+        (
+            "assigned",
+            {
+                "assignee": "tech@vendor.test",
+                "assignee_id": personas.technician.pk,
+                "previous": None,
+            },
+        ),
+        (
+            "assigned",
+            {"assignee": "Alice Martin", "assignee_id": alice.pk, "previous": "tech@vendor.test"},
+        ),
         ("unassigned", {"previous": "Alice Martin"}),
     ]
     assert not any(e.visible_to_client for e in events)
@@ -176,7 +186,9 @@ TELL = [
     pytest.param(None, ["bob", "carol"], "dan", None, ["bob", "carol", "dan"], id="team and lead"),
     pytest.param(None, ["bob", "dan"], "dan", None, ["bob", "dan"], id="the lead once"),
     pytest.param("alice", ["bob"], "dan", "alice", ["dan"], id="not the actor"),
-    pytest.param(None, ["bob", "gone"], None, None, ["bob"], id="active only, no lead"),
+    pytest.param(
+        None, ["bob", "gone"], None, None, ["bob", "lead"], id="active only, no lead: the leads"
+    ),
     pytest.param(None, ["bob", "client"], "dan", "dan", ["bob"], id="vendor staff only"),
     pytest.param("alice", None, None, None, ["alice", "lead"], id="no team: the vendor's leads"),
     pytest.param(None, None, None, "lead", [], id="no team, no one else"),
@@ -196,5 +208,5 @@ def test_it_names_the_staff_to_tell(personas, assignee, members, lead, actor, ex
         )
     request.assignee = people.get(assignee)
     request.save()
-    told = services.staff_to_tell(request, actor=people.get(actor))
+    told = services.staff_to_tell(request, exclude=people.get(actor))
     assert [u.username for u in told] == expected

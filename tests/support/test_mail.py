@@ -118,7 +118,8 @@ def test_it_mails_state_changes_and_replies_threaded_under_the_request(personas,
     services.comment(request, tech, "Pouvez-vous tester en V8 ?", at=at("2026-11-19 11:10"))
     services.comment(request, personas.user_a, "Note du client", at=at("2026-11-19 11:20"))
     # acknowledgement, pickup, qualification, the technician's reply to the client, and the
-    # client's note to the technician in charge
+    # client's note notified to the technician in charge (his own pickup notifies nobody:
+    # no team, no lead)
     assert sent() == 5
     subjects = [subject_of(m) for m in smtp.messages]
     assert subjects == [
@@ -126,7 +127,7 @@ def test_it_mails_state_changes_and_replies_threaded_under_the_request(personas,
         f"[{request.number}] Votre demande est prise en charge",
         f"[{request.number}] Votre demande est qualifiée",
         f"[{request.number}] Nouvelle réponse",
-        f"[{request.number}] Nouveau message du client",
+        f"[{request.number}] Nouveau message du client : La saisie des écritures plante",
     ]
     assert smtp.messages[4]["To"] == "tech@vendor.test"
     root = f"<{request.number}@editeur.test>"

@@ -13,6 +13,7 @@ from livret.offers.booklet.contract import (
     readings_article,
     termination_article,
 )
+from livret.offers.booklet.french import for_readers
 from livret.offers.booklet.labels import KIND_LABELS_FR
 from livret.offers.booklet.model import Article, Block, Booklet, Draft
 from livret.offers.booklet.monitoring import monitoring_article
@@ -72,8 +73,8 @@ def build_booklet(offer: Offer, *, version_label: str | None = None) -> Booklet:
             anchor=f"art-{draft.anchor}",
             number=number,
             title=draft.title,
-            source=draft.source,
-            note=draft.note or "",
+            source=for_readers(draft.source),
+            note=for_readers(draft.note or ""),
             blocks=tuple(_clean(b) for b in draft.blocks),
         )
         for number, draft in enumerate(drafts, start=1)
@@ -85,10 +86,14 @@ def build_booklet(offer: Offer, *, version_label: str | None = None) -> Booklet:
         version_label=version_label if version_label is not None else f"Version {offer.version}",
         kind=KIND_LABELS_FR.get(offer.kind, offer.kind),
         summary=offer.summary,
-        seed=offer.seed or "",
         articles=articles,
     )
 
 
 def _clean(block: Block) -> Block:
-    return replace(block, paragraphs=tuple(p for p in block.paragraphs if p))
+    return replace(
+        block,
+        source=for_readers(block.source),
+        note=for_readers(block.note),
+        paragraphs=tuple(for_readers(p) for p in block.paragraphs if p),
+    )

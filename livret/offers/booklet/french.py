@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -182,3 +183,15 @@ def merged_sources(values: Iterable[str | None]) -> str:
             if ref and ref not in refs:
                 refs.append(ref)
     return " ; ".join(f"{prefix} {', '.join(refs)}".strip() for prefix, refs in groups.items())
+
+
+# The presets' notes cite SPEC's rule IDs ("(SPEC CAL-2, CAL-3)", "; SPEC REQ-6b"): they are for
+# the people who build livret, not for the booklet's readers (issue 12).
+_SPEC_ID = r"(?:OFF|CAL|REQ|AVL|MNT|BKP|RET|ACC|CTR|PCK|LRN|KB|OBL|RPT|MON)-\d+[a-z]?"
+_SPEC_IDS = rf"SPEC\s+{_SPEC_ID}(?:\s*,\s*{_SPEC_ID})*"
+_SPEC_CITATION = re.compile(rf"\s*\({_SPEC_IDS}\)|\s*[,;]\s*{_SPEC_IDS}|^\s*{_SPEC_IDS}\s*$")
+
+
+def for_readers(text: str) -> str:
+    """``text`` without its citations of SPEC rule IDs."""
+    return _SPEC_CITATION.sub("", text)

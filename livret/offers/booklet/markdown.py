@@ -53,7 +53,6 @@ def markdown_safe(booklet: Booklet) -> Booklet:
         version_label=_md_inline(booklet.version_label),
         kind=_md_inline(booklet.kind),
         summary=_md_text(booklet.summary),
-        seed=_md_inline(booklet.seed),
         articles=tuple(
             replace(
                 a,

@@ -53,7 +53,6 @@ class Booklet:
     version_label: str
     kind: str
     summary: str
-    seed: str
     articles: tuple[Article, ...] = field(default_factory=tuple)
 
 

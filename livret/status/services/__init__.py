@@ -11,8 +11,9 @@ maintenance is published and concerns at least one public service); ``clients`` 
 the clients whose services are concerned, so a logged-in client sees its own.
 
 One module per concept: :mod:`.hosted` (services, probes and their results),
-:mod:`.incidents`, :mod:`.maintenance`, :mod:`.updates`; :mod:`.common` holds what they share
-(argument checks, the status event, the service's state). The public names are all here.
+:mod:`.incidents`, :mod:`.maintenance` (and :mod:`.overlaps`), :mod:`.updates`;
+:mod:`.common` holds what they share (argument checks, the status event, the service's state).
+The public names are all here.
 """
 
 from livret.status.services.common import local_text, offer_of, refresh_service_state, zone_of
@@ -23,6 +24,7 @@ from livret.status.services.hosted import (
     create_service,
     record_probe_result,
     set_probe_enabled,
+    set_probe_target,
 )
 from livret.status.services.incidents import (
     declare_incident,
@@ -38,6 +40,7 @@ from livret.status.services.maintenance import (
     plan_maintenance,
     start_maintenance,
 )
+from livret.status.services.overlaps import overlapping, overlaps_among
 from livret.status.services.updates import agree_update_date, announce_update
 
 __all__ = [
@@ -54,6 +57,8 @@ __all__ = [
     "declare_incident",
     "local_text",
     "offer_of",
+    "overlapping",
+    "overlaps_among",
     "plan_maintenance",
     "post_incident_update",
     "reclassify_incident",
@@ -61,6 +66,7 @@ __all__ = [
     "refresh_service_state",
     "resolve_incident",
     "set_probe_enabled",
+    "set_probe_target",
     "start_maintenance",
     "zone_of",
 ]

@@ -91,7 +91,7 @@ def create_service(
         if contract.client.name.lower() in public_label.lower():
             raise ServiceError(
                 "client-named",
-                "le libellé public ne doit pas nommer le client (MNT-3)",
+                "le libellé public ne doit pas nommer le client",  # MNT-3
                 field="public_label",
             )
     slug = slugify(slug or f"{contract.reference}-{environment}")[:80]
@@ -176,6 +176,19 @@ def add_probe(
         enabled=enabled,
         next_run_at=now if enabled else None,
     )
+
+
+@transaction.atomic
+def set_probe_target(actor: User, probe: Probe, target: str, at: datetime | None = None) -> Probe:
+    """Point a probe at another target (checked like a new one), due at once."""
+    require_vendor(actor)
+    now = now_or(at)
+    probe = Probe.objects.select_for_update().get(pk=probe.pk)
+    probe.target = _probe_target(probe.kind, target)
+    probe.next_run_at = now if probe.enabled else None
+    probe.claimed_until = None
+    probe.save(update_fields=["target", "next_run_at", "claimed_until"])
+    return probe
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -42,6 +42,12 @@ from livret.status.services.common import (
 from livret.tenants.access import require_vendor
 
 log = logging.getLogger("livret.status.maintenance")
+
+# A refused plan comes back with the next start allowed, for a person to send again: the plan is
+# announced when it is sent, so the proposal leaves this long to send it (issue 12: proposed
+# 23:00:30, typed back as 23:00 a moment later, it was refused as "47 h 59").
+PROPOSAL_MARGIN = timedelta(minutes=5)
+MINUTE = timedelta(minutes=1)
 
 
 class MaintenanceRefused(ServiceError):
@@ -133,6 +139,54 @@ def _common_start(
     return None
 
 
+def _typeable(at: datetime, zone: tzinfo) -> bool:
+    """Whether the wall-clock minute of ``at`` in ``zone`` names it alone: not in the hour that
+    the October change repeats (a form's "02:30" could be either; Django refuses it)."""
+    wall = at.astimezone(zone).replace(tzinfo=None)
+    return (
+        wall.replace(tzinfo=zone, fold=0).utcoffset()
+        == wall.replace(tzinfo=zone, fold=1).utcoffset()
+    )
+
+
+def _whole_minute(at: datetime) -> datetime:
+    """``at`` rounded up to a whole minute (the forms' precision)."""
+    at = at.astimezone(UTC)
+    floor = at.replace(second=0, microsecond=0)
+    return floor if floor == at else floor + MINUTE
+
+
+def _proposal(
+    services: list[Service],
+    starts_at: datetime,
+    ends_at: datetime,
+    announced_at: datetime,
+    blocking: bool,
+) -> datetime | None:
+    """The next start (same length) every service allows, as a person can send it back: to be
+    announced up to PROPOSAL_MARGIN later, on a whole minute, with its start and its end
+    readable as Paris wall-clock minutes (the forms' zone). The rules stay the core's, to the
+    second: this only picks, among the starts they allow, one that survives the round trip."""
+    zone = timezone.get_default_timezone()
+    length = ends_at - starts_at
+    announced = announced_at + PROPOSAL_MARGIN
+    candidate = starts_at
+    for _ in range(50):  # each turn moves later; a handful at most in practice
+        checks = _check_plan(
+            services, candidate, candidate + length, announced, blocking, urgent=False
+        )
+        found = _common_start(services, candidate, candidate + length, announced, blocking, checks)
+        if found is None:
+            return None
+        fixed = _whole_minute(found)
+        while not (_typeable(fixed, zone) and _typeable(fixed + length, zone)):
+            fixed += MINUTE
+        if fixed == found:
+            return found
+        candidate = fixed
+    return None
+
+
 @transaction.atomic
 def plan_maintenance(
     actor: User,
@@ -167,7 +221,7 @@ def plan_maintenance(
     checks = _check_plan(chosen, starts_at, ends_at, announced, bool(blocking), bool(urgent))
     refused = [(s, c) for s, c in checks if not c.allowed]
     if refused:
-        proposal = _common_start(chosen, starts_at, ends_at, announced, bool(blocking), checks)
+        proposal = _proposal(chosen, starts_at, ends_at, announced, bool(blocking))
         zone = zone_of(refused[0][0].contract)
         reasons = " ; ".join(f"{service_label(s)} : {_violations_text(c)}" for s, c in refused)
         suggestion = (
@@ -292,7 +346,7 @@ def start_maintenance(
     if maintenance.kind == MaintenanceKind.PLANNED and now < maintenance.starts_at:
         raise ServiceError(
             "too-early",
-            "une maintenance planifiée ne commence pas avant l'heure annoncée (MNT-2)",
+            "une maintenance planifiée ne commence pas avant l'heure annoncée",  # MNT-2
             field="starts_at",
         )
     _start(maintenance, services, now)

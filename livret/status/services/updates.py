@@ -73,7 +73,7 @@ def announce_update(
     if announced_in_advance and offer.updates.dates_announced and planned_for <= now:
         raise ServiceError(
             "notice",
-            "date prévue : une nouvelle version s'annonce à l'avance (MNT-4), "
+            "date prévue : une nouvelle version s'annonce à l'avance, "  # MNT-4
             "la date doit être à venir",
             field="planned_for",
         )
@@ -160,7 +160,7 @@ def agree_update_date(
     if announcement.regulatory and updates is not None and updates.regulatory_patches_excepted:
         raise ServiceError(
             "regulatory",
-            "un patch réglementaire s'installe à la date de l'éditeur, sans date convenue (MNT-4)",
+            "un patch réglementaire s'installe à la date de l'éditeur, sans date convenue",  # MNT-4
             field="announcement",
         )
     agreed_for = aware(agreed_for, "agreed_for")

@@ -16,9 +16,7 @@ worker sends them). Views, the API, the mail gate and the CLI all call these fun
 
 from livret.support.services.assignment import (
     assign,
-    person_name,
     set_team,
-    staff_to_tell,
     take,
     team_for,
     unassign,
@@ -58,6 +56,7 @@ from livret.support.services.lifecycle import (
     take_in_charge,
     validate,
 )
+from livret.support.services.staff import person_name, staff_to_tell
 from livret.support.services.trail import event_payload
 
 __all__ = [

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from livret.errors import ServiceError, WrongState
 from livret.support.models import Request, RequestEvent, Team
+from livret.support.services.staff import notify_assigned, person_name
 from livret.support.services.trail import locked, record_event
-from livret.tenants.access import is_vendor, require_vendor, vendor_staff
-from livret.tenants.models import Role
+from livret.tenants.access import is_vendor, require_vendor
 
 # What an assignment changes on the row: never a deadline.
 _ASSIGNMENT_FIELDS = ["assignee", "team", "event_count", "last_event_hash"]
@@ -45,13 +45,6 @@ def team_for(offer_id: str) -> Team | None:
         if isinstance(team.offers, list) and offer_id in team.offers:
             return team
     return next((team for team in teams if not team.offers), None)
-
-
-def person_name(user: User | None) -> str:
-    """A person as a page names them: the full name, the login only if there is none."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def team_event(
@@ -95,10 +88,11 @@ def assign(request: Request, assignee: User, by: User, *, at: datetime | None = 
     data = {
         "assignee": person_name(assignee),
         "assignee_id": assignee.pk,
-        "previous": person_name(previous) or None,
+        "previous": person_name(previous) if previous else None,
     }
     record_event(request, "assigned", by, at, data, visible_to_client=False)
     request.save(update_fields=_ASSIGNMENT_FIELDS)
+    notify_assigned(request, assignee, by, at=at)
     return request
 
 
@@ -139,30 +133,3 @@ def set_team(
     team_event(request, team, by, at)
     request.save(update_fields=_ASSIGNMENT_FIELDS)
     return request
-
-
-def staff_to_tell(request: Request, actor: User | None = None) -> list[User]:
-    """The vendor staff to tell about the request: its technician, or every member of its team
-    when nobody is assigned; and the team's lead (the vendor's leads when it has no team).
-
-    Active vendor staff only, each once, in that order, without ``actor`` (who knows already).
-    """
-    people: list[User] = []
-    team = request.team
-    if request.assignee is not None:
-        people.append(request.assignee)
-    elif team is not None:
-        people += list(team.members.order_by("first_name", "last_name", "username"))
-    if team is not None:
-        people += [team.lead] if team.lead is not None else []
-    else:
-        people += list(vendor_staff().filter(membership__role=Role.LEAD))
-    staff = vendor_staff().filter(pk__in=[p.pk for p in people])
-    eligible = set(staff.values_list("pk", flat=True))
-    seen: set[int] = set()
-    out = []
-    for person in people:
-        if person.pk in eligible and person.pk not in seen and person != actor:
-            seen.add(person.pk)
-            out.append(person)
-    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +17,9 @@ from livret.core import sla
 from livret.core.calendar import BusinessCalendar, calendar_for
 from livret.offers.models import OfferVersion
 from livret.support.models import OPEN_STATES, Kind, Request, RequestEvent, SlaAlert
-from livret.support.services.trail import mail_about, record_event
-from livret.tenants.models import Contract, Role
+from livret.support.services.staff import tell_staff
+from livret.support.services.trail import record_event
+from livret.tenants.models import Contract
 
 
 @lru_cache(maxsize=512)
@@ -121,7 +121,7 @@ def save_with_deadlines(request: Request, now: datetime) -> None:
 
 @transaction.atomic
 def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
-    """Record the alerts due for one request and queue their mails, once each (unique row).
+    """Record the alerts due for one request and tell its staff, once each (unique row).
 
     Two workers may call this for the same request: the row lock serialises them and the
     unique (request, clock, level) constraint keeps each alert to one row, so to one mail.
@@ -154,7 +154,7 @@ def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
             now,
             {"clock": alert.clock.value, "crossed_at": alert.due_at.isoformat()},
         )
-        _queue_alert_mail(request, alert)
+        _queue_alert_mail(request, alert, now)
     recompute(request, now)
     # A breach alert recorded at the very deadline instant still marks the clock breached.
     for alert in created:
@@ -164,7 +164,9 @@ def send_due_alerts(request_id: int, now: datetime) -> list[SlaAlert]:
     return created
 
 
-def _queue_alert_mail(request: Request, alert: sla.Alert) -> None:
+def _queue_alert_mail(request: Request, alert: sla.Alert, now: datetime | None = None) -> None:
+    """Tell the request's staff (``staff.staff_to_tell``) of a 75 % warning or a breach, each
+    person as they chose (in the app, by mail)."""
     labels = {
         "pickup": "prise en charge",
         "action-plan": "plan d'action",
@@ -173,24 +175,17 @@ def _queue_alert_mail(request: Request, alert: sla.Alert) -> None:
     what = labels.get(alert.clock.value, alert.clock.value)
     when = timezone.localtime(alert.due_at)
     if alert.level is sla.AlertLevel.WARNING:
-        subject = f"75 % du délai de {what} consommé"
+        kind = "sla-warning"
+        title = f"75 % du délai de {what} consommé"
         body = (
-            f"Le délai de {what} de la demande {request.number} arrive à 75 % ({when:%d/%m %H:%M})."
+            f"Le délai de {what} de la demande {request.number} « {request.title} » arrive "
+            f"à 75 % ({when:%d/%m %H:%M})."
         )
     else:
-        subject = f"Délai de {what} dépassé"
+        kind = "sla-breach"
+        title = f"Délai de {what} dépassé"
         body = (
-            f"Le délai de {what} de la demande {request.number} est dépassé "
-            f"depuis {when:%d/%m %H:%M}."
+            f"Le délai de {what} de la demande {request.number} « {request.title} » est "
+            f"dépassé depuis {when:%d/%m %H:%M}."
         )
-    to = [u.email for u in _assignee_and_leads(request) if u.email]
-    mail_about(request, f"sla-{alert.level.value}", subject, body, to=to)
-
-
-def _assignee_and_leads(request: Request) -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    leads = list(get_user_model().objects.filter(membership__role=Role.LEAD, is_active=True))
-    return ([request.assignee] if request.assignee else []) + [
-        u for u in leads if u != request.assignee
-    ]
+    tell_staff(request, kind, title, body, at=now)

@@ -9,33 +9,43 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from livret.errors import NotAllowed
-from livret.support.models import Comment, Request
+from livret.errors import NotAllowed, ServiceError
+from livret.support.models import Comment, CommentKind, Request
 from livret.support.services.clocks import save_with_deadlines
+from livret.support.services.staff import notify_client_reply
 from livret.support.services.trail import (
     locked,
     mail_about,
     non_empty,
     record_event,
     require_client_of,
-    tell_assignee,
 )
 from livret.tenants.access import is_vendor
 
 
 @transaction.atomic
 def comment(
-    request: Request, author: User, body: str, *, internal: bool = False, at: datetime | None = None
+    request: Request,
+    author: User,
+    body: str,
+    *,
+    internal: bool = False,
+    kind: str = "reply",
+    at: datetime | None = None,
 ) -> Comment:
-    """A message on the request; internal notes are for the vendor only."""
+    """A message on the request; internal notes and phone-call notes are the vendor's."""
     require_client_of(author, request)
     non_empty(body, "body")
     if internal and not is_vendor(author):
         raise NotAllowed("vendor-only", "seul l'éditeur écrit des notes internes")
+    if kind not in CommentKind.values:
+        raise ServiceError("invalid", f"type de message inconnu « {kind} »", field="kind")
+    if kind == CommentKind.PHONE_CALL and not is_vendor(author):
+        raise NotAllowed("vendor-only", "seul l'éditeur note un appel téléphonique")
     at = at or timezone.now()
     request = locked(request)
     note = Comment.objects.create(
-        request=request, author=author, body=body, internal=internal, created_at=at
+        request=request, author=author, kind=kind, body=body, internal=internal, created_at=at
     )
     record_event(
         request,
@@ -47,9 +57,10 @@ def comment(
     )
     save_with_deadlines(request, at)
     if not internal and is_vendor(author):
-        mail_about(request, "reply", "Nouvelle réponse", body)
+        subject = "Compte rendu d'appel" if kind == CommentKind.PHONE_CALL else "Nouvelle réponse"
+        mail_about(request, "reply", subject, body)
     elif not is_vendor(author):
-        tell_assignee(request, "Nouveau message du client", body)
+        notify_client_reply(request, author, body, at)
     return note
 
 

@@ -160,9 +160,12 @@ def file_request(
             request,
             "acknowledgement",
             f"Accusé de réception : {request.title}",
-            f"Bonjour,\n\nVotre demande {request.number} a été enregistrée le "
+            f"Votre demande {request.number} a été enregistrée le "
             f"{timezone.localtime(at):%d/%m/%Y à %H:%M}.\n{promise}",
         )
+        # The staff hear of it from the worker (``support.jobs.tell_staff_of_new_requests``,
+        # within seconds): ``staff_told_at`` stays empty until then, so a filing costs no more
+        # than before and a crash between the two loses no notification.
     return request
 
 

@@ -16,6 +16,7 @@ from livret.core.calendar import BusinessCalendar
 from livret.errors import ServiceError, WrongState
 from livret.support.models import BillableProposal, RemoteSession, Request, State
 from livret.support.services.clocks import save_with_deadlines, support_calendar
+from livret.support.services.staff import notify_assigned, notify_client_reply
 from livret.support.services.trail import (
     actor_label,
     expect_state,
@@ -24,7 +25,6 @@ from livret.support.services.trail import (
     non_empty,
     record_event,
     require_client_of,
-    tell_assignee,
 )
 from livret.tenants.access import require_vendor
 
@@ -50,6 +50,7 @@ def take_in_charge(request: Request, technician: User, *, at: datetime | None = 
         "Votre demande est prise en charge",
         f"Votre demande est prise en charge par {actor_label(technician)}.",
     )
+    notify_assigned(request, technician, technician, at=at)
     return request
 
 
@@ -381,7 +382,7 @@ def client_answers(
     request.state_before_wait = ""
     record_event(request, "client-answered", user, at, {"text": text})
     save_with_deadlines(request, at)
-    tell_assignee(request, "Le client a répondu", text)
+    notify_client_reply(request, user, text, at)
     return request
 
 

@@ -16,8 +16,9 @@ from django.contrib.auth.models import User
 from livret.core.audit import CURRENT_VERSION, GENESIS, EventFields, event_hash, hashed_content
 from livret.errors import NotAllowed, ServiceError, WrongState
 from livret.mail.services import queue_mail
+from livret.support import search
 from livret.support.models import Request, RequestEvent, State
-from livret.tenants.access import is_vendor, membership
+from livret.tenants.access import display_name, full_names, is_vendor, membership
 from livret.text import refuse_control_characters
 
 
@@ -32,7 +33,7 @@ def actor_label(user: User) -> str:
     """How the trail names an actor: "livret" for the system, vendor staff marked as such."""
     if user is None:
         return "livret"
-    name = user.get_full_name() or user.get_username()
+    name = display_name(user)
     return f"{name} (éditeur)" if is_vendor(user) else name
 
 
@@ -45,7 +46,7 @@ def record_event(
     *,
     visible_to_client: bool = True,
 ) -> RequestEvent:
-    """Append one event to the request's chain (REQ-11)."""
+    """Append one event to the request's chain (REQ-11); its text, if any, becomes searchable."""
     event = RequestEvent(
         request=request,
         seq=request.event_count + 1,
@@ -62,6 +63,7 @@ def record_event(
     event.save(force_insert=True)
     request.event_count = event.seq
     request.last_event_hash = event.hash
+    search.index_after(request, event)  # the words it is found by, in the same transaction
     return event
 
 
@@ -89,8 +91,14 @@ def event_payload(event: RequestEvent) -> dict[str, Any]:
 def mail_about(
     request: Request, reason: str, subject: str, body: str, to: list[str] | None = None
 ) -> None:
-    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link."""
-    recipients = to if to is not None else [request.filer_email or request.filer.email]
+    """Queue a mail about the request (to its filer unless ``to`` says otherwise), with its link;
+    it greets its readers by name and is signed by the contract's vendor."""
+    if to is None:
+        recipients = [request.filer_email or request.filer.email]
+        names = [request.filer.get_full_name()]
+    else:
+        recipients = to
+        names = full_names(to)
     recipients = [r for r in recipients if r]
     if not recipients:
         return
@@ -100,6 +108,8 @@ def mail_about(
         f"{body}\n\n{settings.SITE_URL}/demandes/{request.number}/\n",
         reason=reason,
         thread=request.number,
+        names=names,
+        vendor=request.contract.offer_version.vendor,
     )
 
 
@@ -121,12 +131,6 @@ def expect_state(request: Request, *states: object, action: str) -> None:
             f"impossible de {action} : la demande est « {State(request.state).label} » "
             f"(possible depuis : {allowed})",
         )
-
-
-def tell_assignee(request: Request, subject: str, body: str) -> None:
-    """The client wrote: the technician in charge hears of it at once."""
-    if request.assignee and request.assignee.email:
-        mail_about(request, "client-wrote", subject, body, to=[request.assignee.email])
 
 
 def non_empty(text: str, field: str) -> None:
