@@ -191,12 +191,17 @@ def server_cpu_seconds(master: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int) -> dict[str, Any]:
+def wrk(
+    url: str, script: Path, *, seconds: int, connections: int, threads: int, timeout: int = 2
+) -> dict[str, Any]:
+    """One wrk run; an answer slower than ``timeout`` seconds counts as a timeout, not a
+    latency (wrk's default: 2 s)."""
     command = [
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
+        f"--timeout={timeout}s",
         "--latency",
         "-s",
         str(script),

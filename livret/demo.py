@@ -163,7 +163,7 @@ CANNED: tuple[tuple[str, str | None, str], ...] = (
     (
         "Prise en charge",
         None,
-        "Nous avons pris en charge votre demande {numero} pour {client}. "
+        "Nous avons pris en charge la demande {numero} déposée par {nom} pour {client}. "
         "Nous revenons vers vous au plus tard {echeance}.",
     ),
     (

@@ -55,16 +55,28 @@ def test_it_routes_a_new_request_to_the_team_of_its_offer(personas, teams, expec
         team(name, offers)
     request = filed(personas)
     assert (request.team.name if request.team else None) == expected
-    kinds = list(request.events.values_list("kind", flat=True))
-    assert ("team-set" in kinds) == (expected is not None)
+    registered = request.events.get(kind="registered")
+    assert registered.data.get("team") == (request.team.slug if request.team else None)
+    assert list(request.events.values_list("kind", flat=True)) == ["registered"]  # one event
 
 
-def test_it_keeps_the_routing_out_of_the_clients_trail_and_in_the_chain(client, personas) -> None:
+def test_it_names_the_team_at_filing_and_hides_later_moves_from_the_client(
+    client, personas
+) -> None:
     team("Support Quadra", ["quadra-entreprise"])
+    other = team("Support général", [])
     request = filed(personas)
-    event = request.events.get(kind="team-set")
-    assert event.data == {"team": "support-quadra", "name": "Support Quadra"}
-    assert event.actor is None and event.visible_to_client is False
+    assert request.events.get(kind="registered").data == {
+        "priority": "critical",
+        "kind": "anomaly",
+        "channel": "portal",
+        "team": "support-quadra",
+    }
+    services.set_team(request, other, personas.technician)
+    services.take(request, personas.technician)
+    moved = request.events.get(kind="team-set")
+    assert moved.data == {"team": other.slug, "name": "Support général"}
+    assert moved.visible_to_client is False
     assert [c.broken for c in chain_breaks()] == [None]
     client.force_login(personas.user_a)
     answer = client.get(f"/api/requests/{request.number}/events").json()
@@ -119,7 +131,7 @@ def test_it_moves_a_request_to_another_team_or_to_none(personas) -> None:
     request.refresh_from_db()
     assert request.team is None
     moves = [e.data["name"] for e in request.events.filter(kind="team-set").order_by("seq")]
-    assert moves == ["Support Quadra", "Support général", ""]
+    assert moves == ["Support général", ""]
 
 
 def _who(personas, name: str):
