@@ -40,6 +40,7 @@ class Notification(models.Model):
 
     class Meta:
         verbose_name = "notification"
+        verbose_name_plural = "notifications"
         ordering = ["-created_at", "-pk"]
         indexes = [
             # A person's list, newest first.

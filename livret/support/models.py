@@ -486,13 +486,17 @@ class SearchDocument(models.Model):
     """
 
     request = models.OneToOneField(
-        Request, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+        Request,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        verbose_name="demande",
     )
     # The request's client, copied: a client's search reads its own documents only, through
     # this column's index (the request's client never changes).
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     public = models.TextField(blank=True)
-    internal = models.TextField(blank=True)
+    internal = models.TextField("notes internes", blank=True)
 
     class Meta:
         verbose_name = "texte de recherche"

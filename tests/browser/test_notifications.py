@@ -44,8 +44,8 @@ def test_a_client_answer_reaches_the_technician_in_charge(browse: Browse) -> Non
         client.get_by_role("row", name=WAITING).get_by_role("link").first.click()
         expect(client.locator("h1")).to_contain_text(WAITING)
         expect(client.locator("#notifications-menu")).to_have_count(0)  # no staff menu
-        client.get_by_label("Le support attend votre réponse").fill(ANSWER)
-        client.get_by_role("button", name="Répondre").click()
+        client.get_by_label("Votre réponse").fill(ANSWER)
+        client.get_by_role("button", name="Envoyer la réponse").click()
         expect(client.locator("ul.messages")).to_contain_text("Réponse envoyée")
         number = client.url.rstrip("/").rsplit("/", 1)[-1]
 

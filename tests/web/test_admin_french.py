@@ -19,6 +19,7 @@ SPEC_ID = re.compile(r"\b(?:OFF|CAL|REQ|AVL|MNT|BKP|RET|ACC|CTR|PCK|LRN|KB|OBL|R
 # Field names that are already French words: their default label is the right one.
 FRENCH_ALREADY = {
     "client",
+    "notification",
     "clients",
     "options",
     "description",
