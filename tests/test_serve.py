@@ -128,3 +128,25 @@ def test_a_dropped_database_connection_costs_no_request(tmp_path) -> None:
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.django_db
+def test_it_forks_its_web_workers_without_a_database_connection(monkeypatch, versions) -> None:
+    """The demo's probes are re-pointed before gunicorn forks its workers; the connection that
+    took is closed first, or every worker would share it (on PostgreSQL: 500s at start, "lost
+    synchronization with server"). SQLite's test database in memory ignores a close, so the
+    test follows the calls."""
+    import argparse
+
+    from django.db import connections
+
+    from livret.cli import serve as command
+    from livret.status import demo
+
+    calls: list[str] = []
+    monkeypatch.setattr(demo, "follow_site_url", lambda: calls.append("database") or False)
+    monkeypatch.setattr(connections, "close_all", lambda: calls.append("close"))
+    monkeypatch.setattr("livret.server.serve", lambda *a, **k: calls.append("fork"))
+    args = argparse.Namespace(host="", port=0, workers=1, threads=1, with_worker=False)
+    assert command.cmd_serve(args) == 0
+    assert calls == ["database", "close", "fork"]

@@ -49,6 +49,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers or settings.WEB_WORKERS
     threads = args.threads or settings.WEB_THREADS
     _follow_site_url()
+    # gunicorn forks its workers from this process: a database connection opened here would be
+    # shared by all of them (on PostgreSQL, answers interleaved on one socket: 500s at start).
+    from django.db import connections
+
+    connections.close_all()
     worker: list[subprocess.Popen[bytes]] = []
 
     def start_worker() -> None:
